@@ -1,0 +1,117 @@
+/**
+ * The shape of a loaded, validated configuration. Everything here is deep-frozen after loading;
+ * a live change produces a new object (calls in progress keep the one they started with).
+ * Loader and validation: ./load.ts. Parameter registry: ./params.ts.
+ */
+
+export type Transport = 'udp' | 'tcp';
+
+export interface ListenAddress {
+  /** Local IP to bind (a server may own several). */
+  readonly ip: string;
+  readonly port: number;
+  readonly transports: readonly Transport[];
+}
+
+export interface ServerConfig {
+  readonly listen: readonly ListenAddress[];
+  /** Seconds active calls may continue after SIGTERM/SIGINT before they are torn down. */
+  readonly drainSeconds: number;
+  /** Largest SIP message accepted on any transport (bytes); larger gets 513 or a dropped frame. */
+  readonly maxMessageBytes: number;
+  /** Largest request sent over UDP before switching to TCP (RFC 3261 §18.1.1: 1300). */
+  readonly udpMtu: number;
+  /** Value of the User-Agent / Server header (empty: none). */
+  readonly userAgent: string;
+  /** Store URL: `sqlite:data/ssw.db` (default) or `mysql://user:pass@host:port/db`. */
+  readonly dbUrl: string;
+  /** Directory for data files (store, journal, admin token). */
+  readonly dataDir: string;
+  /** Admin API listen address. */
+  readonly adminHost: string;
+  readonly adminPort: number;
+}
+
+/** Ingress: a customer that sends calls in, identified by source IP. */
+export interface MappingGateway {
+  readonly name: string;
+  readonly remoteIps: readonly string[];
+  readonly account: string;
+  readonly locked: boolean;
+  /** Max concurrent calls; 0 = unlimited. */
+  readonly capacity: number;
+  /** Max new calls per second; 0 = unlimited. */
+  readonly cps: number;
+  /** Routing-gateway groups this customer may use; empty = all. */
+  readonly allowGroups: readonly string[];
+  readonly denyGroups: readonly string[];
+  /** Dial-plan rules for the callee/caller ("original" -> "target"), applied before rating. */
+  readonly calleeRules: readonly DialRule[];
+  readonly callerRules: readonly DialRule[];
+}
+
+export interface DialRule {
+  readonly from: string;
+  readonly to: string;
+}
+
+/** Egress: a carrier. */
+export interface RoutingGateway {
+  readonly name: string;
+  readonly id: number;
+  readonly address: string;
+  readonly port: number;
+  readonly transport: Transport;
+  /** Local IP to send from; must be one of server.listen (empty = the first listen address). */
+  readonly localIp: string;
+  /** Digit prefixes this gateway takes; "" (written "*" in files) matches every number. */
+  readonly prefixes: readonly string[];
+  readonly prefixPriority: number;
+  /** Lower value is tried first. */
+  readonly priority: number;
+  readonly weight: number;
+  readonly groups: readonly string[];
+  readonly locked: boolean;
+  readonly capacity: number;
+  readonly cps: number;
+  readonly calleeRules: readonly DialRule[];
+  readonly callerRules: readonly DialRule[];
+  /** Per-gateway timeouts in seconds; 0 = use the SS_SIP_TIMEOUT_* parameter. */
+  readonly timeouts: {
+    readonly invite: number;
+    readonly trying: number;
+    readonly sessionProgress: number;
+    readonly sessionProgressSdp: number;
+    readonly ringing: number;
+  };
+}
+
+export interface Account {
+  readonly id: string;
+  readonly name: string;
+  readonly prepaid: boolean;
+  /** Money as an integer count of 1e-7 currency units? No: see billing; here a decimal string. */
+  readonly balance: string;
+  readonly creditLimit: string;
+  readonly rateGroup: string;
+  readonly locked: boolean;
+  readonly capacity: number;
+}
+
+export interface NetworkConfig {
+  readonly mappingGateways: readonly MappingGateway[];
+  readonly routingGateways: readonly RoutingGateway[];
+  readonly accounts: readonly Account[];
+}
+
+export interface LoadedConfig {
+  readonly dir: string;
+  readonly server: ServerConfig;
+  /** Parameter values by VOS3000 name, validated through the registry. */
+  readonly params: ParamValues;
+  readonly network: NetworkConfig;
+}
+
+/** Values of system parameters by name; typed accessors live on ParamSet in ./params.ts. */
+export type ParamValue = number | boolean | string | readonly number[] | null;
+export type ParamValues = Readonly<Record<string, ParamValue>>;

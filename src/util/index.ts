@@ -1,0 +1,3 @@
+export { SswError, createError, isSswError } from './errors.js';
+export { logger, componentLogger, type Logger } from './log.js';
+export { monotonicMs, wallClockMs } from './time.js';
