@@ -1,0 +1,509 @@
+import type { SipMessage } from '../wasm/sip.js';
+import type { RoutingGateway } from '../config/types.js';
+import {
+  newBranch, newCallId, newTag, ALLOW,
+  type ClientHandler, type ClientTransaction, type Inbound, type LocalAddress, type OutRequest, type Peer, type ServerTransaction,
+} from '../sip/index.js';
+import type { Timer } from '../sip/index.js';
+import { monotonicMs, wallClockMs } from '../util/time.js';
+import { EndDirection, type Attempt, type CallRecord, type EndReason, type RouteCandidate } from './types.js';
+import type { B2bua } from './b2bua.js';
+
+/** Headers relayed between legs for in-dialog requests and their responses; the rest stays on its leg. */
+const RELAYED = ['content-disposition', 'event', 'subscription-state', 'info-package', 'recv-info', 'reason', 'accept', 'allow-events', 'refer-to', 'referred-by'];
+
+export const enum CallState {
+  Routing = 1, // INVITE out to a carrier, no answer yet
+  Answered = 2,
+  Ended = 3,
+}
+
+/** One side of the call as a dialog of the switch's own (a B2BUA terminates both). */
+export class Leg {
+  readonly side: 'a' | 'b';
+  callId = '';
+  localTag = '';
+  remoteTag = '';
+  /** Header values for our requests on this leg (From = us, To = them). */
+  localParty = '';
+  remoteParty = '';
+  remoteTarget = '';
+  routeSet: string[] = [];
+  localCseq = 0;
+  /** Where in-dialog requests physically go: the caller's source address, or the carrier's address. */
+  dest!: Peer;
+  local!: LocalAddress;
+  /** Cached end-to-end ACK of the last 2xx we received on this leg (re-sent on a retransmitted 2xx). */
+  ackBytes: OutRequest | null = null;
+  ackCseq = -1;
+
+  constructor(side: 'a' | 'b') {
+    this.side = side;
+  }
+
+  /** Builds an in-dialog request on this leg. */
+  request(b2b: B2bua, method: string, headers: Array<[string, string]>, contentType: string | undefined, body: Buffer | undefined, cseq?: number): OutRequest {
+    const c = cseq ?? ++this.localCseq;
+    return {
+      method,
+      uri: this.remoteTarget,
+      via: b2b.viaFor(this.local, this.dest.transport, newBranch()),
+      from: `${this.localParty};tag=${this.localTag}`,
+      to: this.remoteTag ? `${this.remoteParty};tag=${this.remoteTag}` : this.remoteParty,
+      callId: this.callId,
+      cseq: c,
+      routes: this.routeSet,
+      maxForwards: 70,
+      contact: method === 'INVITE' || method === 'UPDATE' || method === 'SUBSCRIBE' || method === 'NOTIFY' || method === 'REFER' ? b2b.contactFor(this.local, this.dest.transport) : undefined,
+      headers,
+      contentType,
+      body,
+    };
+  }
+}
+
+interface PendingAck {
+  /** The leg whose 2xx we already ACKed or must ACK once the other side's ACK brings the body. */
+  readonly leg: Leg;
+  readonly cseq: number;
+  readonly waitBody: boolean;
+}
+
+/**
+ * A B2BUA call: the caller's leg (A, where the switch is the UAS) and the carrier's leg (B, where
+ * it is the UAC), tried carrier by carrier. Neither side sees the other's addresses, Call-ID or tags.
+ */
+export class Call implements ClientHandler {
+  readonly rec: CallRecord;
+  readonly b2b: B2bua;
+  readonly a = new Leg('a');
+  b: Leg | null = null;
+  state = CallState.Routing;
+  inviteTx: ServerTransaction;
+  #candidates: RouteCandidate[] = [];
+  #next = 0;
+  #btx: ClientTransaction | null = null;
+  #attempt: Attempt | null = null;
+  #phaseTimer: Timer | null = null;
+  #durationTimer: Timer | null = null;
+  #pendingAck: PendingAck | null = null;
+  /** In-dialog server transactions waiting for the other leg's answer, by client transaction. */
+  #relays = new Map<ClientTransaction, ServerTransaction>();
+  /** Legs of abandoned attempts (timed out or cancelled) that may still answer: ACK + BYE them. */
+  abandoned: Leg[] = [];
+
+  constructor(b2b: B2bua, rec: CallRecord, tx: ServerTransaction) {
+    this.b2b = b2b;
+    this.rec = rec;
+    this.inviteTx = tx;
+    const req = tx.req;
+    const a = this.a;
+    a.callId = req.callId;
+    a.remoteTag = req.from.tag;
+    a.localTag = newTag();
+    tx.toTag = a.localTag;
+    a.localParty = stripTag(req.to.raw);
+    a.remoteParty = stripTag(req.from.raw);
+    a.remoteTarget = req.contact?.uri ?? req.from.uri;
+    a.routeSet = req.recordRoutes.slice();
+    a.dest = { transport: tx.src.transport, address: tx.src.address, port: tx.src.port };
+    a.local = tx.src.local;
+  }
+
+  /** Starts routing: called once the call passed ingress and authorization. */
+  route(candidates: RouteCandidate[]): void {
+    this.#candidates = candidates;
+    if (this.rec.maxDurationMs > 0) this.#durationTimer = this.b2b.wheel.schedule(this.rec.maxDurationMs, onMaxDuration, this);
+    this.#tryNext(0, false);
+  }
+
+  #tryNext(lastStatus: number, timedOut: boolean): void {
+    const limit = this.rec.params.numOrNull('SS_GATEWAY_SWITCH_LIMIT');
+    while (this.#next < this.#candidates.length && (limit === null || this.rec.attempts.length < limit)) {
+      const c = this.#candidates[this.#next++]!;
+      if (this.#startAttempt(c)) return;
+    }
+    if (this.rec.attempts.length === 0) this.fail('no-route', 0, 'No available router');
+    else this.fail(timedOut ? (lastStatus === 503 ? 'connection-timeout' : 'response-timeout') : 'callee-failure', lastStatus, '');
+  }
+
+  #startAttempt(c: RouteCandidate): boolean {
+    const gw = c.gateway;
+    const nums = this.b2b.policy.rewriteEgress(this.rec, c);
+    const local = this.b2b.transport.localFor(gw.localIp || undefined);
+    const dest: Peer = { transport: gw.transport, address: gw.address, port: gw.port };
+    const b = new Leg('b');
+    b.callId = newCallId(local.ip);
+    b.localTag = newTag();
+    b.local = local;
+    b.dest = dest;
+    const hostPort = hostport(gw.address, gw.port);
+    const tp = gw.transport === 'tcp' ? ';transport=tcp' : '';
+    b.remoteTarget = `sip:${nums.callee}@${hostPort}${tp}`;
+    b.remoteParty = `<sip:${nums.callee}@${hostPort}>`;
+    b.localParty = `<sip:${nums.caller}@${hostport(local.ip, local.port)}>`;
+    b.localCseq = 1;
+    const req = this.inviteTx.req;
+    const mf = req.maxForwards < 0 ? 70 : Math.min(70, req.maxForwards - 1);
+    const ct = req.body.length > 0 ? req.header('content-type') : undefined;
+    const invite: OutRequest = {
+      method: 'INVITE',
+      uri: b.remoteTarget,
+      via: this.b2b.viaFor(local, gw.transport, newBranch()),
+      from: `${b.localParty};tag=${b.localTag}`,
+      to: b.remoteParty,
+      callId: b.callId,
+      cseq: 1,
+      routes: [],
+      maxForwards: mf,
+      contact: this.b2b.contactFor(local, gw.transport),
+      headers: [['Allow', ALLOW]],
+      contentType: ct,
+      body: req.body.length > 0 ? req.body : undefined,
+    };
+    const attempt: Attempt = { gateway: gw, callee: nums.callee, caller: nums.caller, callId: b.callId, startMono: monotonicMs(), firstProvisionalMono: -1, status: 0, provisional: 0, sdpSeen: false };
+    this.rec.attempts.push(attempt);
+    this.rec.callee.sent = nums.callee;
+    this.rec.caller.sent = nums.caller;
+    this.#attempt = attempt;
+    this.b = b;
+    this.b2b.registerLeg(this, b);
+    this.#btx = this.b2b.tx.sendRequest(invite, dest, local, this);
+    this.#btx.owner = this;
+    this.#armPhase(timeoutFor(gw, 'invite', this.rec));
+    return true;
+  }
+
+  #armPhase(seconds: number): void {
+    this.b2b.wheel.cancel(this.#phaseTimer);
+    this.#phaseTimer = seconds > 0 ? this.b2b.wheel.schedule(seconds * 1000, onPhaseTimeout, this) : null;
+  }
+
+  /** A phase timer ran out (SS_SIP_TIMEOUT_INVITE/TRYING/RINGING/SESSION_PROGRESS[_SDP]). */
+  phaseTimeout(): void {
+    this.#phaseTimer = null;
+    if (this.state !== CallState.Routing || !this.#btx || !this.#attempt) return;
+    const noResponse = this.#btx.lastStatus === 0;
+    this.#abandonAttempt();
+    this.#attempt.status = 408;
+    this.#afterFailure(noResponse ? 503 : 408, true);
+  }
+
+  #abandonAttempt(): void {
+    const tx = this.#btx;
+    if (!tx) return;
+    if (!tx.cancel()) tx.terminate();
+    if (this.b) this.abandoned.push(this.b);
+    this.#btx = null;
+  }
+
+  #afterFailure(status: number, timedOut: boolean): void {
+    const attempt = this.#attempt!;
+    this.rec.calleeSipCode = status;
+    const go = this.b2b.policy.tryNext(this.rec, { attempt, status, timedOut, attemptsSoFar: this.rec.attempts.length });
+    if (go && !this.b2b.draining) this.#tryNext(status, timedOut);
+    else this.fail(timedOut ? (status === 503 ? 'connection-timeout' : 'response-timeout') : 'callee-failure', status, '');
+  }
+
+  // ---- responses on the B leg (ClientHandler) ----
+
+  onResponse(tx: ClientTransaction, resp: SipMessage): void {
+    if (tx !== this.#btx) {
+      if (tx.req.method === 'INVITE' && !this.#relays.has(tx)) {
+        // An abandoned attempt (cancelled, timed out, or the caller left) answered after all.
+        if (resp.status >= 200 && resp.status < 300) {
+          const leg = this.abandoned.find((l) => l.callId === tx.req.callId) ?? (this.b?.callId === tx.req.callId ? this.b : null);
+          if (leg) {
+            leg.remoteTag = resp.to.tag;
+            leg.remoteTarget = resp.contact?.uri ?? leg.remoteTarget;
+            leg.routeSet = resp.recordRoutes.slice().reverse();
+            this.b2b.ackAndBye(leg, resp);
+          }
+        }
+        return;
+      }
+      this.#onInDialogResponse(tx, resp);
+      return;
+    }
+    const status = resp.status;
+    const attempt = this.#attempt!;
+    const gw = attempt.gateway;
+    if (status < 200) {
+      if (this.state !== CallState.Routing) return;
+      if (status === 100) {
+        this.#armPhase(timeoutFor(gw, 'trying', this.rec));
+        return;
+      }
+      if (attempt.firstProvisionalMono < 0) attempt.firstProvisionalMono = monotonicMs();
+      const hasSdp = resp.body.length > 0;
+      attempt.provisional = Math.max(attempt.provisional, status);
+      if (hasSdp) attempt.sdpSeen = true;
+      if (resp.to.tag && this.b) this.b.remoteTag = resp.to.tag;
+      this.#armPhase(status === 180 || status === 181 || status === 182 ? timeoutFor(gw, 'ringing', this.rec) : timeoutFor(gw, hasSdp ? 'sessionProgressSdp' : 'sessionProgress', this.rec));
+      this.inviteTx.respond(status, {
+        reason: resp.reason || undefined,
+        contact: this.b2b.contactFor(this.a.local, this.a.dest.transport),
+        contentType: hasSdp ? resp.header('content-type') : undefined,
+        body: hasSdp ? resp.body : undefined,
+      });
+      return;
+    }
+    this.b2b.wheel.cancel(this.#phaseTimer);
+    this.#phaseTimer = null;
+    attempt.status = status;
+    if (status < 300) {
+      this.#onAnswer(resp);
+      return;
+    }
+    this.#btx = null;
+    if (this.state !== CallState.Routing) return; // the caller cancelled meanwhile: 487 already sent
+    this.#afterFailure(status, false);
+  }
+
+  onTimeout(tx: ClientTransaction, transportError: boolean): void {
+    if (tx !== this.#btx) {
+      this.#onInDialogTimeout(tx);
+      return;
+    }
+    this.#btx = null;
+    this.b2b.wheel.cancel(this.#phaseTimer);
+    this.#phaseTimer = null;
+    if (this.state !== CallState.Routing || !this.#attempt) return;
+    this.#attempt.status = 408;
+    void transportError;
+    this.#afterFailure(503, true);
+  }
+
+  #onAnswer(resp: SipMessage): void {
+    const b = this.b!;
+    this.#btx = null;
+    b.remoteTag = resp.to.tag;
+    b.remoteTarget = resp.contact?.uri ?? b.remoteTarget;
+    b.routeSet = resp.recordRoutes.slice().reverse();
+    if (this.state !== CallState.Routing) {
+      // Answered after the caller went away: take the call and hang it up at once.
+      this.b2b.ackAndBye(b, resp);
+      return;
+    }
+    this.state = CallState.Answered;
+    this.rec.answerWall = wallClockMs();
+    this.rec.answerMono = monotonicMs();
+    this.rec.calleeSipCode = resp.status;
+    this.rec.callerSipCode = resp.status;
+    // Delayed offer: the caller's ACK carries the answer to the carrier's offer, so the carrier's ACK waits for it.
+    const waitBody = this.inviteTx.req.body.length === 0 && resp.body.length > 0;
+    if (!waitBody) this.b2b.sendAck(b, resp.cseq, undefined, undefined);
+    this.#pendingAck = { leg: b, cseq: resp.cseq, waitBody };
+    this.a.localCseq = 0;
+    const hasSdp = resp.body.length > 0;
+    this.inviteTx.respond(resp.status, {
+      reason: resp.reason || undefined,
+      contact: this.b2b.contactFor(this.a.local, this.a.dest.transport),
+      headers: [['Allow', ALLOW]],
+      contentType: hasSdp ? resp.header('content-type') : undefined,
+      body: hasSdp ? resp.body : undefined,
+    });
+  }
+
+  // ---- requests and ACKs from either leg ----
+
+  /** The end-to-end ACK for a 2xx we sent on `leg`. */
+  onAck(leg: Leg, msg: SipMessage): void {
+    const p = this.#pendingAck;
+    if (!p || leg === p.leg) return;
+    this.#pendingAck = null;
+    if (p.waitBody) this.b2b.sendAck(p.leg, p.cseq, msg.body.length > 0 ? msg.header('content-type') : undefined, msg.body.length > 0 ? msg.body : undefined);
+  }
+
+  /** A request inside one of the call's dialogs. */
+  onInDialogRequest(leg: Leg, tx: ServerTransaction): void {
+    tx.toTag = leg.localTag;
+    const req = tx.req;
+    const other = leg === this.a ? this.b : this.a;
+    if (req.method === 'BYE') {
+      tx.respond(200);
+      if (this.state === CallState.Routing && leg === this.a) {
+        this.#callerGone('caller-cancel');
+        return;
+      }
+      if (this.state === CallState.Ended) return;
+      if (other) this.b2b.sendBye(other, this);
+      this.end('normal-clearing', leg === this.a ? EndDirection.Caller : EndDirection.Callee, '');
+      return;
+    }
+    if (this.state === CallState.Ended || !other || !other.remoteTag) {
+      tx.respond(481);
+      return;
+    }
+    if (req.method === 'INVITE' && this.#relaysInviteOn(other)) {
+      tx.respond(491);
+      return;
+    }
+    const headers: Array<[string, string]> = [];
+    for (let i = 0; i < req.headerCount; i++) {
+      const n = req.headerName(i);
+      if (RELAYED.includes(n.toLowerCase())) headers.push([n, req.headerValue(i)]);
+    }
+    const hasBody = req.body.length > 0;
+    const out = other.request(this.b2b, req.method, headers, hasBody ? req.header('content-type') : undefined, hasBody ? req.body : undefined);
+    const ctx = this.b2b.tx.sendRequest(out, other.dest, other.local, this);
+    ctx.owner = this;
+    this.#relays.set(ctx, tx);
+  }
+
+  #relaysInviteOn(leg: Leg): boolean {
+    for (const c of this.#relays.keys()) if (c.req.method === 'INVITE' && c.dest === leg.dest) return true;
+    return false;
+  }
+
+  #onInDialogResponse(ctx: ClientTransaction, resp: SipMessage): void {
+    const stx = this.#relays.get(ctx);
+    if (!stx) return;
+    const status = resp.status;
+    if (status === 100) return;
+    if (status >= 200) this.#relays.delete(ctx);
+    const leg = stx.req.method === 'INVITE' && status >= 200 && status < 300 ? this.#legOf(ctx) : null;
+    if (leg) {
+      const waitBody = stx.req.body.length === 0 && resp.body.length > 0;
+      if (!waitBody) this.b2b.sendAck(leg, resp.cseq, undefined, undefined);
+      this.#pendingAck = { leg, cseq: resp.cseq, waitBody };
+    }
+    const headers: Array<[string, string]> = [];
+    for (let i = 0; i < resp.headerCount; i++) {
+      const n = resp.headerName(i);
+      if (RELAYED.includes(n.toLowerCase())) headers.push([n, resp.headerValue(i)]);
+    }
+    const ownLeg = this.#legOf(ctx) === this.a ? this.b : this.a;
+    const hasBody = resp.body.length > 0;
+    stx.respond(status, {
+      reason: resp.reason || undefined,
+      headers,
+      contact: stx.req.method === 'INVITE' || stx.req.method === 'UPDATE' ? this.b2b.contactFor(ownLeg!.local, ownLeg!.dest.transport) : undefined,
+      contentType: hasBody ? resp.header('content-type') : undefined,
+      body: hasBody ? resp.body : undefined,
+    });
+    if ((status === 481 || status === 408) && this.state === CallState.Answered) {
+      // The far dialog is gone: end the call on both sides.
+      const other = ownLeg!;
+      this.b2b.sendBye(other, this);
+      this.end('normal-clearing', this.#legOf(ctx) === this.a ? EndDirection.Caller : EndDirection.Callee, `in-dialog ${stx.req.method} got ${status}`);
+    }
+  }
+
+  #onInDialogTimeout(ctx: ClientTransaction): void {
+    const stx = this.#relays.get(ctx);
+    if (!stx) return;
+    this.#relays.delete(ctx);
+    stx.respond(408);
+  }
+
+  #legOf(ctx: ClientTransaction): Leg {
+    return ctx.req.callId === this.a.callId ? this.a : this.b!;
+  }
+
+  /** CANCEL from the caller for our INVITE server transaction. */
+  onCancel(): void {
+    if (this.state !== CallState.Routing) return;
+    this.#callerGone('caller-cancel');
+  }
+
+  #callerGone(reason: EndReason): void {
+    this.#abandonAttempt();
+    this.b2b.wheel.cancel(this.#phaseTimer);
+    this.#phaseTimer = null;
+    this.inviteTx.respond(487);
+    this.rec.callerSipCode = 487;
+    this.end(reason, EndDirection.Caller, '');
+  }
+
+  /** The caller never ACKed our 2xx: hang up both legs (RFC 3261 §13.3.1.4). */
+  onAckTimeout(): void {
+    if (this.state === CallState.Ended) return;
+    this.b2b.sendBye(this.a, this);
+    if (this.b) this.b2b.sendBye(this.b, this);
+    this.end('ack-timeout', EndDirection.Server, 'no ACK from the caller');
+  }
+
+  /** Max duration reached (SS_MAX_CALL_DURATION, gateway max, or the balance). */
+  onMaxDuration(): void {
+    this.#durationTimer = null;
+    this.hangup('max-duration', 'maximum call duration reached');
+  }
+
+  /** Ends the call from the server side (admin hang-up, shutdown, limits). */
+  hangup(reason: EndReason, text: string): void {
+    if (this.state === CallState.Ended) return;
+    if (this.state === CallState.Routing) {
+      this.#abandonAttempt();
+      this.fail(reason, 0, text);
+      return;
+    }
+    this.b2b.sendBye(this.a, this);
+    if (this.b) this.b2b.sendBye(this.b, this);
+    this.end(reason, EndDirection.Server, text);
+  }
+
+  /** Fails the call before answer: a final response to the caller, mapped by the policy. */
+  fail(reason: EndReason, carrierStatus: number, text: string): void {
+    if (this.state !== CallState.Routing) return;
+    const m = this.b2b.policy.failureStatus(this.rec, reason, carrierStatus);
+    this.inviteTx.respond(m.status, { reason: m.reason });
+    this.rec.callerSipCode = m.status;
+    this.end(reason, carrierStatus > 0 && reason === 'callee-failure' ? EndDirection.Callee : EndDirection.Server, text);
+  }
+
+  end(reason: EndReason, dir: EndDirection, text: string): void {
+    if (this.state === CallState.Ended) return;
+    this.state = CallState.Ended;
+    this.b2b.wheel.cancel(this.#phaseTimer);
+    this.b2b.wheel.cancel(this.#durationTimer);
+    this.#phaseTimer = null;
+    this.#durationTimer = null;
+    const r = this.rec;
+    r.endReason = reason;
+    r.endReasonText = text;
+    r.endDirection = dir;
+    r.endWall = wallClockMs();
+    r.endMono = monotonicMs();
+    for (const [, stx] of this.#relays) stx.respond(481);
+    this.#relays.clear();
+    this.b2b.callEnded(this);
+  }
+
+  /** Pending 2xx ACK bookkeeping for a retransmitted 2xx on leg b. */
+  get answeredLeg(): RoutingGateway | null {
+    return this.#attempt?.gateway ?? null;
+  }
+}
+
+function onPhaseTimeout(c: Call): void {
+  c.phaseTimeout();
+}
+function onMaxDuration(c: Call): void {
+  c.onMaxDuration();
+}
+
+type Phase = 'invite' | 'trying' | 'ringing' | 'sessionProgress' | 'sessionProgressSdp';
+const PHASE_PARAM: Record<Phase, string> = {
+  invite: 'SS_SIP_TIMEOUT_INVITE',
+  trying: 'SS_SIP_TIMEOUT_TRYING',
+  ringing: 'SS_SIP_TIMEOUT_RINGING',
+  sessionProgress: 'SS_SIP_TIMEOUT_SESSION_PROGRESS',
+  sessionProgressSdp: 'SS_SIP_TIMEOUT_SESSION_PROGRESS_SDP',
+};
+
+/** The gateway's own timeout for a phase, else the parameter (seconds). */
+function timeoutFor(gw: RoutingGateway, phase: Phase, rec: CallRecord): number {
+  const own = gw.timeouts[phase];
+  return own > 0 ? own : rec.params.num(PHASE_PARAM[phase]);
+}
+
+function stripTag(v: string): string {
+  return v.replace(/;\s*tag=[^;>,\s]*/i, '');
+}
+
+export function hostport(host: string, port: number): string {
+  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+}
+
+export type { Inbound };

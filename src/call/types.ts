@@ -1,0 +1,119 @@
+import type { MappingGateway, RoutingGateway } from '../config/types.js';
+import type { SipMessage } from '../wasm/sip.js';
+import type { Inbound } from '../sip/index.js';
+import type { ParamSet } from '../config/index.js';
+
+/** Why a call ended: a stable code, a text for people, and who ended it. */
+export type EndReason =
+  | 'normal-clearing' // a leg hung up after answer
+  | 'caller-cancel' // CANCEL (or BYE) before answer
+  | 'forbidden' // unknown source
+  | 'no-route' // "No available router"
+  | 'all-gateways-failed'
+  | 'callee-failure' // the carrier's final response, relayed
+  | 'response-timeout' // no answer in a phase time (SS_SIP_TIMEOUT_*)
+  | 'connection-timeout' // no SIP response at all after the retransmissions
+  | 'ack-timeout' // the caller never ACKed our 200
+  | 'max-duration'
+  | 'refused' // a policy refusal (authorization), with its own text
+  | 'shutdown'
+  | 'bad-request'
+  | 'server-error';
+
+export const enum EndDirection {
+  Caller = 0,
+  Callee = 1,
+  Server = 2,
+}
+
+/** The three forms of a number kept for the CDR (as received, as billed, as sent to the gateway). */
+export interface NumberForms {
+  received: string;
+  billed: string;
+  sent: string;
+}
+
+/** One carrier tried for a call. */
+export interface Attempt {
+  readonly gateway: RoutingGateway;
+  readonly callee: string;
+  readonly caller: string;
+  readonly callId: string;
+  readonly startMono: number;
+  /** Monotonic ms of the first 18x (PDD), or -1. */
+  firstProvisionalMono: number;
+  /** Final status from the carrier, 0 = none yet, 408 when it timed out. */
+  status: number;
+  /** Highest provisional seen (180, 183). */
+  provisional: number;
+  sdpSeen: boolean;
+}
+
+/** What the switch knows about a call: everything the routing, billing and CDR parts need. */
+export interface CallRecord {
+  /** Unique flow number (CDR key). */
+  readonly flowNo: string;
+  readonly ingress: MappingGateway;
+  readonly source: Inbound;
+  readonly callerCallId: string;
+  readonly callee: NumberForms;
+  readonly caller: NumberForms;
+  /** The parameter set in force when the call started (calls keep theirs). */
+  readonly params: ParamSet;
+  readonly startWall: number;
+  readonly startMono: number;
+  answerWall: number;
+  answerMono: number;
+  endWall: number;
+  endMono: number;
+  readonly attempts: Attempt[];
+  endReason: EndReason | null;
+  endReasonText: string;
+  endDirection: EndDirection;
+  /** Final SIP status sent to the caller (200 for an answered call). */
+  callerSipCode: number;
+  /** Last final SIP status received from a carrier (0 = none). */
+  calleeSipCode: number;
+  /** Max duration from authorization (ms), 0 = none. */
+  maxDurationMs: number;
+  /** Free-form data the policy attaches (rating grant, reservation id...). */
+  ext: Record<string, unknown>;
+}
+
+/** The carrier chosen for an attempt, with the numbers to send it. */
+export interface RouteCandidate {
+  readonly gateway: RoutingGateway;
+}
+
+export type Authorization = { readonly ok: true; readonly maxDurationMs: number } | { readonly ok: false; readonly reason: EndReason; readonly text: string; readonly status: number };
+
+export interface AttemptOutcome {
+  readonly attempt: Attempt;
+  /** The carrier's final status, or 408 (response timeout) / 503 (no response or transport failure). */
+  readonly status: number;
+  readonly timedOut: boolean;
+  readonly attemptsSoFar: number;
+}
+
+/**
+ * The seams of a call. The signaling core calls these at fixed points; the routing, dial-plan,
+ * billing and CDR parts implement them. All synchronous: the engines they call are in memory.
+ */
+export interface CallPolicy {
+  /** Which mapping gateway sent this INVITE (by source IP); null -> 403 and no routing. */
+  ingress(src: Inbound, msg: SipMessage): MappingGateway | null;
+  /** Mapping-gateway dial plan: sets call.callee.billed / call.caller.billed (before rating). */
+  rewriteIngress(call: CallRecord): void;
+  /** Account and rate checks: a refusal, or a grant with a maximum duration (0 = none). */
+  authorize(call: CallRecord): Authorization;
+  /** Carriers to try, in order. */
+  routeCandidates(call: CallRecord): RouteCandidate[];
+  /** Numbers sent to this carrier (routing-gateway dial plan, after rating). */
+  rewriteEgress(call: CallRecord, c: RouteCandidate): { callee: string; caller: string };
+  /** After a failed attempt: try the next candidate? */
+  tryNext(call: CallRecord, outcome: AttemptOutcome): boolean;
+  /** The SIP status and reason phrase sent to the caller for an end reason (error-code replacement). */
+  failureStatus(call: CallRecord, reason: EndReason, carrierStatus: number): { status: number; reason?: string };
+  /** The call is over (exactly once per call attempt that got past parsing): CDR, billing, stats. */
+  callEnded(call: CallRecord): void;
+}

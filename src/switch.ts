@@ -1,0 +1,91 @@
+import type { LoadedConfig } from './config/index.js';
+import { SipParser, type SipMessage, type ParseResult } from './wasm/sip.js';
+import { TimerWheel, TransactionLayer, TransportLayer, timerConfig, type Inbound, type LocalAddress } from './sip/index.js';
+import { B2bua, StaticPolicy, type CallPolicy } from './call/index.js';
+import { componentLogger } from './util/log.js';
+
+const log = componentLogger('switch');
+
+export interface SwitchCounters {
+  parseErrors: number;
+  parseErrorsAnswered: number;
+}
+
+/** A running softswitch: sockets, transactions, the B2BUA and its policy, assembled from a config. */
+export class Softswitch {
+  readonly config: LoadedConfig;
+  readonly parser: SipParser;
+  readonly wheel: TimerWheel;
+  readonly transport: TransportLayer;
+  readonly tx: TransactionLayer;
+  readonly b2bua: B2bua;
+  readonly policy: CallPolicy;
+  readonly counters: SwitchCounters = { parseErrors: 0, parseErrorsAnswered: 0 };
+  #stopped = false;
+
+  constructor(config: LoadedConfig, opts: { policy?: CallPolicy } = {}) {
+    this.config = config;
+    this.parser = new SipParser();
+    this.wheel = new TimerWheel(10);
+    this.transport = new TransportLayer({
+      listen: config.server.listen,
+      parser: this.parser,
+      maxMessageBytes: config.server.maxMessageBytes,
+      events: {
+        onMessage: (msg, src) => this.#onMessage(msg, src),
+        onParseError: (r, src) => this.#onParseError(r, src),
+      },
+    });
+    const params = config.paramSet;
+    this.tx = new TransactionLayer(this.transport, this.wheel, timerConfig(params.list('SS_SIP_RESEND_INTERVAL')), config.server.userAgent);
+    this.policy = opts.policy ?? new StaticPolicy(config);
+    this.b2bua = new B2bua({ tx: this.tx, transport: this.transport, wheel: this.wheel, policy: this.policy, params });
+  }
+
+  /** Binds every listen address and starts the timers. */
+  async start(): Promise<void> {
+    await this.transport.start();
+    this.wheel.start();
+    log.info({ listen: this.transport.locals.map((l) => `${l.ip}:${l.port}/${l.transports.join('+')}`) }, 'SIP listening');
+  }
+
+  get locals(): readonly LocalAddress[] {
+    return this.transport.locals;
+  }
+
+  /**
+   * Graceful stop: new calls get 503 with Retry-After, active calls may finish for drainMs, the rest
+   * are hung up, then the sockets close. Nothing is left listening.
+   */
+  async stop(drainMs = this.config.server.drainSeconds * 1000): Promise<void> {
+    if (this.#stopped) return;
+    this.#stopped = true;
+    await this.b2bua.drain(drainMs);
+    // Give the BYEs of hung-up calls a moment on the wire before the sockets close.
+    if (this.b2bua.calls.size > 0 || drainMs > 0) await new Promise((r) => setTimeout(r, 200));
+    this.wheel.stop();
+    await this.transport.close();
+  }
+
+  #onMessage(msg: SipMessage, src: Inbound): void {
+    try {
+      if (msg.isRequest) this.tx.receiveRequest(msg, src);
+      else this.tx.receiveResponse(msg, src);
+    } catch (err) {
+      // A bug in call handling must not take the switch down; the message is lost, not the process.
+      log.error({ err, callId: msg.callId, method: msg.method, status: msg.status }, 'message handling failed');
+    }
+  }
+
+  #onParseError(r: Extract<ParseResult, { ok: false; needMore: false }>, src: Inbound): void {
+    this.counters.parseErrors++;
+    log.debug({ code: r.code, reason: r.reason, src: src.address }, 'unparseable message');
+    if (r.status === 0 || !r.partial || !r.partial.isRequest || r.partial.method === 'ACK') return;
+    try {
+      this.tx.respondStateless(r.partial, src, r.status, { headers: r.reason ? [['Warning', `399 - "${r.reason.replace(/"/g, "'")}"`]] : undefined });
+      this.counters.parseErrorsAnswered++;
+    } catch (err) {
+      log.debug({ err }, 'could not answer an unparseable message');
+    }
+  }
+}
