@@ -4,6 +4,8 @@
  * Loader and validation: ./load.ts. Parameter registry: ./params.ts.
  */
 
+import type { ParamSet } from './params.js';
+
 export type Transport = 'udp' | 'tcp';
 
 export interface ListenAddress {
@@ -90,8 +92,12 @@ export interface Account {
   readonly id: string;
   readonly name: string;
   readonly prepaid: boolean;
-  /** Money as an integer count of 1e-7 currency units? No: see billing; here a decimal string. */
+  /**
+   * Money as written in files: a decimal string ("100.00", at most 7 decimals). Billing turns it
+   * into integer minor units at SERVER_BILLING_FEE_PRECISION; it is never a float.
+   */
   readonly balance: string;
+  /** Overdraft allowed below zero, a decimal string like balance. */
   readonly creditLimit: string;
   readonly rateGroup: string;
   readonly locked: boolean;
@@ -109,6 +115,8 @@ export interface LoadedConfig {
   readonly server: ServerConfig;
   /** Parameter values by VOS3000 name, validated through the registry. */
   readonly params: ParamValues;
+  /** The same values with typed accessors (num/bool/list...); `with` derives a changed set. */
+  readonly paramSet: ParamSet;
   readonly network: NetworkConfig;
 }
 

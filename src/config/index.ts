@@ -1,0 +1,30 @@
+/**
+ * The config room's door. Load once at start with loadConfig(); read parameters through
+ * LoadedConfig.paramSet; a live change validates through validateNetwork/ParamSet.with and
+ * produces new frozen objects (calls in progress keep the ones they started with).
+ */
+export type * from './types.js';
+export {
+  PARAM_DEFS,
+  ParamSet,
+  findParam,
+  parseParam,
+  formatParam,
+  allowed as describeParamRange,
+  type ParamDef,
+  type ParamType,
+  type ParamArea,
+} from './params.js';
+export {
+  loadConfig,
+  validateNetwork,
+  validateServer,
+  deepFreeze,
+  describeField,
+  ENV_OVERRIDES,
+  NETWORK_RULES,
+  REPO_ROOT,
+  type LoadOptions,
+  type EnvOverride,
+} from './load.js';
+export { SERVER_SPEC, NETWORK_SPEC, PARAMS_SPEC_DOC, describeType, type FieldSpec, type FieldType, type FileSpec } from './schema.js';

@@ -1,0 +1,291 @@
+/**
+ * Loads config/{server,params,network}.yaml, checks every field against the tables in ./schema.ts
+ * and the cross-field rules below, applies environment overrides, and returns one deep-frozen
+ * LoadedConfig. Every problem in every file is collected into one SswError, so an operator fixes
+ * them in one pass instead of one restart per typo.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseDocument } from 'yaml';
+import { createError } from '../util/errors.js';
+import { joinErrors, ParamSet, show } from './params.js';
+import {
+  checkObject,
+  checkValue,
+  describeType,
+  isBad,
+  Issues,
+  NETWORK_SPEC,
+  SERVER_SPEC,
+  type FieldSpec,
+  type FieldType,
+} from './schema.js';
+import { suggest } from './suggest.js';
+import type { LoadedConfig, NetworkConfig, ServerConfig } from './types.js';
+
+export const configInvalid = createError('SSW_ERR_CONFIG_INVALID', 400);
+const configParam = createError('SSW_ERR_CONFIG_PARAM', 400);
+
+// This file runs as dist/src/config/load.js: the repository root is three levels up.
+export const REPO_ROOT: string = fileURLToPath(new URL('../../../', import.meta.url));
+
+/** One environment variable that overrides one server.yaml field (listen[0] = the first address). */
+export interface EnvOverride {
+  readonly name: string;
+  readonly field: readonly (string | number)[];
+  readonly doc: string;
+}
+
+export const ENV_OVERRIDES: readonly EnvOverride[] = [
+  { name: 'SSW_DB_URL', field: ['dbUrl'], doc: 'The store URL (e.g. `mysql://ssw:secret@10.0.0.5:3306/ssw`).' },
+  { name: 'SSW_DATA_DIR', field: ['dataDir'], doc: 'The data directory.' },
+  { name: 'SSW_SIP_IP', field: ['listen', 0, 'ip'], doc: 'The IP of the first listen address.' },
+  { name: 'SSW_SIP_PORT', field: ['listen', 0, 'port'], doc: 'The port of the first listen address.' },
+  { name: 'SSW_ADMIN_PORT', field: ['adminPort'], doc: 'The admin API port.' },
+];
+
+/** Cross-field rules the loader enforces beyond each field's own type (listed in docs/configuration.md). */
+export const NETWORK_RULES: readonly string[] = [
+  'Account ids are unique; mapping-gateway names are unique; routing-gateway names are unique.',
+  'A mapping gateway\'s `account` must be the id of an entry in `accounts`.',
+  'A remote IP belongs to one mapping gateway only (calls are recognised by source IP).',
+  'Routing-gateway ids are unique; gateways without an id get the lowest unused id, in file order.',
+  'A routing gateway\'s `localIp`, when set, must be one of the `listen` IPs in server.yaml.',
+];
+
+export interface LoadOptions {
+  /** Environment to read overrides from (default process.env). */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+}
+
+/** Loads and validates the configuration directory (default: $SSW_CONFIG or <repo>/config); throws one SswError listing every problem. */
+export function loadConfig(dir?: string, options: LoadOptions = {}): LoadedConfig {
+  const env = options.env ?? process.env;
+  const root = resolve(dir ?? (env.SSW_CONFIG || join(REPO_ROOT, 'config')));
+  const errors: string[] = [];
+  let onlyParamErrors = true;
+
+  const serverIssues = new Issues(join(root, 'server.yaml'));
+  const serverRaw = readYaml(serverIssues, false);
+  const server = checkServer(serverRaw ?? {}, serverIssues);
+  const envIssues = new Issues('environment');
+  applyEnv(server, env, envIssues);
+  collect(serverIssues, envIssues);
+
+  const paramsPath = join(root, 'params.yaml');
+  const paramsIssues = new Issues(paramsPath);
+  const paramsRaw = readYaml(paramsIssues, false) ?? {};
+  collect(paramsIssues);
+  let paramSet = ParamSet.defaults();
+  if (paramsIssues.lines.length === 0) {
+    const r = ParamSet.tryFrom(paramsRaw as Record<string, unknown>, paramsPath);
+    if (r.set) paramSet = r.set;
+    errors.push(...r.errors);
+  }
+
+  const netIssues = new Issues(join(root, 'network.yaml'));
+  const netRaw = readYaml(netIssues, true);
+  const network = netRaw === undefined ? {} : checkNetwork(netRaw, netIssues, listenIps(server));
+  collect(netIssues);
+
+  if (errors.length > 0) {
+    const make = onlyParamErrors ? configParam : configInvalid;
+    throw make(joinErrors(errors), { errors });
+  }
+  return deepFreeze({
+    dir: root,
+    server: server as unknown as ServerConfig,
+    params: paramSet.toJSON(),
+    paramSet,
+    network: network as unknown as NetworkConfig,
+  });
+
+  function collect(...all: Issues[]): void {
+    for (const i of all) {
+      if (i.lines.length > 0) onlyParamErrors = false;
+      errors.push(...i.lines);
+    }
+  }
+}
+
+/** Checks a parsed server.yaml (env overrides not applied); throws SSW_ERR_CONFIG_INVALID naming each bad field. */
+export function validateServer(raw: unknown, source: string): ServerConfig {
+  const issues = new Issues(source);
+  const server = checkServer(raw ?? {}, issues);
+  throwIf(issues);
+  return deepFreeze(server) as unknown as ServerConfig;
+}
+
+/**
+ * Checks a parsed network.yaml, fills defaults and assigns missing routing-gateway ids; throws
+ * SSW_ERR_CONFIG_INVALID naming each bad field. With `server`, localIp is checked against its listen IPs.
+ */
+export function validateNetwork(raw: unknown, source: string, server?: Pick<ServerConfig, 'listen'>): NetworkConfig {
+  const issues = new Issues(source);
+  const net = checkNetwork(raw ?? {}, issues, server ? server.listen.map((l) => l.ip) : undefined);
+  throwIf(issues);
+  return deepFreeze(net) as unknown as NetworkConfig;
+}
+
+/** Freezes an object graph in place (objects and arrays, recursively) and returns it. */
+export function deepFreeze<T>(value: T, seen: WeakSet<object> = new WeakSet()): T {
+  if (value === null || typeof value !== 'object' || seen.has(value)) return value;
+  seen.add(value);
+  for (const v of Object.values(value)) deepFreeze(v, seen);
+  return Object.freeze(value);
+}
+
+function throwIf(issues: Issues): void {
+  if (issues.lines.length > 0) throw configInvalid(joinErrors(issues.lines), { errors: issues.lines });
+}
+
+type Obj = Record<string, unknown>;
+
+function checkServer(raw: unknown, issues: Issues): Obj {
+  const s = checkObject(raw, SERVER_SPEC.fields, '', issues);
+  if (isBad(s)) return {};
+  const listen = (s.listen ?? []) as Obj[];
+  const seen = new Map<string, number>();
+  listen.forEach((l, i) => {
+    if (typeof l.ip !== 'string' || typeof l.port !== 'number') return;
+    const key = `${l.ip}:${l.port}`;
+    const first = seen.get(key);
+    if (first !== undefined) issues.add(`listen[${i}]`, `${key} is already listen[${first}]; allowed: each ip:port once`);
+    else seen.set(key, i);
+  });
+  return s;
+}
+
+function applyEnv(server: Obj, env: Readonly<Record<string, string | undefined>>, issues: Issues): void {
+  for (const o of ENV_OVERRIDES) {
+    const text = env[o.name];
+    if (text === undefined || text === '') continue;
+    const type = typeAt(SERVER_SPEC.fields, o.field);
+    // Environment values are text; integer fields take them as numbers when they look like one.
+    const raw = type.t === 'int' && /^\d+$/.test(text.trim()) ? Number(text.trim()) : text;
+    const v = checkValue(raw, type, o.name, issues);
+    if (isBad(v)) continue;
+    let target: Record<string | number, unknown> | undefined = server;
+    for (const k of o.field.slice(0, -1)) target = target?.[k] as Record<string | number, unknown> | undefined;
+    if (target) target[o.field[o.field.length - 1]!] = v;
+  }
+}
+
+function typeAt(fields: readonly FieldSpec[], path: readonly (string | number)[]): FieldType {
+  let type: FieldType = { t: 'object', fields };
+  for (const k of path) {
+    if (typeof k === 'number') {
+      if (type.t !== 'list') throw new Error(`ENV_OVERRIDES path ${path.join('.')} indexes a non-list`);
+      type = type.of;
+    } else {
+      if (type.t !== 'object') throw new Error(`ENV_OVERRIDES path ${path.join('.')} enters a non-mapping`);
+      const f: FieldSpec | undefined = type.fields.find((x) => x.key === k);
+      if (!f) throw new Error(`ENV_OVERRIDES path ${path.join('.')} names no field`);
+      type = f.type;
+    }
+  }
+  return type;
+}
+
+function listenIps(server: Obj): string[] | undefined {
+  const listen = server.listen as Obj[] | undefined;
+  return listen?.map((l) => l.ip).filter((ip): ip is string => typeof ip === 'string');
+}
+
+function checkNetwork(raw: unknown, issues: Issues, listen: readonly string[] | undefined): Obj {
+  const net = checkObject(raw, NETWORK_SPEC.fields, '', issues);
+  if (isBad(net)) return {};
+  const accounts = (net.accounts ?? []) as Obj[];
+  const mapping = (net.mappingGateways ?? []) as Obj[];
+  const routing = (net.routingGateways ?? []) as Obj[];
+
+  unique(accounts, 'accounts', 'id', 'an id no other account has');
+  unique(mapping, 'mappingGateways', 'name', 'a name no other mapping gateway has');
+  unique(routing, 'routingGateways', 'name', 'a name no other routing gateway has');
+  for (const a of accounts) if (a.name === undefined && typeof a.id === 'string') a.name = a.id;
+
+  const accountIds = accounts.map((a) => a.id).filter((id): id is string => typeof id === 'string');
+  const ipOwner = new Map<string, number>();
+  mapping.forEach((g, i) => {
+    if (typeof g.account === 'string' && !accountIds.includes(g.account)) {
+      const s = suggest(g.account, accountIds);
+      const known = accountIds.length === 0 ? 'none are defined' : accountIds.slice(0, 10).map((x) => JSON.stringify(x)).join(', ');
+      issues.add(`mappingGateways[${i}].account`,
+        `${show(g.account)} is not an account id${s ? ` (did you mean "${s}"?)` : ''}; allowed: an id from accounts (${known})`);
+    }
+    ((g.remoteIps ?? []) as string[]).forEach((ip, j) => {
+      const owner = ipOwner.get(ip);
+      if (owner !== undefined && owner !== i) {
+        issues.add(`mappingGateways[${i}].remoteIps[${j}]`,
+          `${show(ip)} already belongs to mappingGateways[${owner}]; allowed: an IP no other mapping gateway has`);
+      } else ipOwner.set(ip, i);
+    });
+  });
+
+  const usedIds = new Map<number, number>();
+  routing.forEach((g, i) => {
+    if (typeof g.id !== 'number') return;
+    const first = usedIds.get(g.id);
+    if (first !== undefined) issues.add(`routingGateways[${i}].id`, `${g.id} is already used by routingGateways[${first}]; allowed: an id no other routing gateway has`);
+    else usedIds.set(g.id, i);
+  });
+  let next = 1;
+  for (const g of routing) {
+    if (g.id !== undefined || g.name === undefined) continue;
+    while (usedIds.has(next)) next++;
+    g.id = next;
+    usedIds.set(next, -1);
+  }
+  if (listen) {
+    routing.forEach((g, i) => {
+      if (typeof g.localIp === 'string' && g.localIp !== '' && !listen.includes(g.localIp)) {
+        issues.add(`routingGateways[${i}].localIp`,
+          `${show(g.localIp)} is not a listen IP; allowed: empty or one of server.yaml listen IPs (${listen.join(', ')})`);
+      }
+    });
+  }
+  return net;
+
+  function unique(list: Obj[], where: string, key: string, allowed: string): void {
+    const first = new Map<unknown, number>();
+    list.forEach((item, i) => {
+      const v = item[key];
+      if (v === undefined) return;
+      const j = first.get(v);
+      if (j !== undefined) issues.add(`${where}[${i}].${key}`, `${show(v)} is already used by ${where}[${j}]; allowed: ${allowed}`);
+      else first.set(v, i);
+    });
+  }
+}
+
+// The parsed document ({} for an empty file), or undefined when it is absent or unreadable.
+function readYaml(issues: Issues, required: boolean): unknown | undefined {
+  const path = issues.source;
+  if (!existsSync(path)) {
+    if (required) issues.add('(file)', `not found; required: ${describeFile()}`);
+    return undefined;
+  }
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    issues.add('(file)', `cannot be read: ${(e as Error).message}`);
+    return undefined;
+  }
+  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    for (const e of doc.errors) issues.add('(file)', `YAML error: ${e.message.split('\n')[0]}`);
+    return undefined;
+  }
+  return doc.toJS() ?? {};
+}
+
+function describeFile(): string {
+  return `a YAML file with ${NETWORK_SPEC.fields.map((f) => f.key).join(', ')} (see docs/configuration.md)`;
+}
+
+/** What each field accepts, for callers that report a single field (e.g. the admin API). */
+export function describeField(file: 'server.yaml' | 'network.yaml', path: readonly (string | number)[]): string {
+  return describeType(typeAt((file === 'server.yaml' ? SERVER_SPEC : NETWORK_SPEC).fields, path));
+}

@@ -1,0 +1,373 @@
+/**
+ * Field-description tables for the three configuration files and the one generic checker that
+ * walks them. docs/configuration.md is generated from these same tables, so what the docs say a
+ * field accepts is what the loader enforces.
+ */
+import { isIP } from 'node:net';
+import { show } from './params.js';
+import { suggest } from './suggest.js';
+
+export type FieldType =
+  | { readonly t: 'int'; readonly min: number; readonly max: number; readonly unit?: string }
+  | { readonly t: 'bool' }
+  | { readonly t: 'enum'; readonly values: readonly string[] }
+  | { readonly t: 'text'; readonly maxLength: number; readonly pattern?: RegExp; readonly patternText?: string; readonly nonEmpty?: boolean }
+  | { readonly t: 'ip' }
+  | { readonly t: 'ip-or-empty' }
+  | { readonly t: 'decimal'; readonly signed: boolean }
+  | { readonly t: 'prefix' }
+  | { readonly t: 'db-url' }
+  | { readonly t: 'list'; readonly of: FieldType; readonly minItems?: number; readonly unique?: boolean; readonly commaString?: boolean }
+  | { readonly t: 'object'; readonly fields: readonly FieldSpec[] };
+
+export interface FieldSpec {
+  readonly key: string;
+  readonly type: FieldType;
+  /** Value used when the field is absent; `undefined` with `required` unset means "filled in later". */
+  readonly default?: unknown;
+  readonly required?: boolean;
+  /** Shown in the docs' default column instead of the default value (e.g. "the id", "assigned"). */
+  readonly defaultText?: string;
+  readonly doc: string;
+}
+
+export interface FileSpec {
+  readonly file: string;
+  readonly required: boolean;
+  readonly doc: string;
+  readonly fields: readonly FieldSpec[];
+}
+
+/** Most decimal places a money string may carry: SERVER_BILLING_FEE_PRECISION's maximum. */
+export const MONEY_DECIMALS = 7;
+
+const NAME: FieldType = {
+  t: 'text', maxLength: 64, nonEmpty: true, pattern: /^[A-Za-z0-9][A-Za-z0-9._@-]*$/,
+  patternText: 'letters, digits, . _ @ - (starting with a letter or digit)',
+};
+const COUNT = (max: number, unit: string): FieldType => ({ t: 'int', min: 0, max, unit });
+const PORT: FieldType = { t: 'int', min: 1, max: 65535 };
+const TRANSPORT: FieldType = { t: 'enum', values: ['udp', 'tcp'] };
+const GROUPS: FieldType = { t: 'list', of: NAME, unique: true };
+// Dial-plan patterns are checked by the dial-plan engine; here only that they are one printable word.
+const PATTERN_TEXT: FieldType = { t: 'text', maxLength: 256, pattern: /^[\x21-\x7e]*$/, patternText: 'printable characters, no spaces' };
+const DIAL_RULES: FieldType = {
+  t: 'list',
+  of: {
+    t: 'object',
+    fields: [
+      { key: 'from', type: { ...PATTERN_TEXT, nonEmpty: true }, required: true, doc: 'Original prefix or pattern ("*" alone = every number; `?`, `L n`, `E n`, `G n` as in VOS3000).' },
+      { key: 'to', type: PATTERN_TEXT, default: '', doc: 'Target prefix (`*` marks where the rest of the number goes, `?` a random digit, `$` the original digit, `a;b` one of several, `x-y` a range); empty strips the match.' },
+    ],
+  },
+};
+const TIMEOUT = (phase: string, param: string): FieldSpec => ({
+  key: phase, type: COUNT(3600, 's'), default: 0, doc: `${param} for this gateway; 0 = use the parameter.`,
+});
+
+export const SERVER_SPEC: FileSpec = {
+  file: 'server.yaml',
+  required: false,
+  doc: 'Process-level settings: where the switch listens, limits on SIP messages, the store and the admin API. Optional: without it every field takes its default.',
+  fields: [
+    {
+      key: 'listen',
+      type: {
+        t: 'list', minItems: 1,
+        of: {
+          t: 'object',
+          fields: [
+            { key: 'ip', type: { t: 'ip' }, required: true, doc: 'Local IP to bind (0.0.0.0 or :: for every interface). A server may list several.' },
+            { key: 'port', type: PORT, default: 5060, doc: 'SIP port.' },
+            { key: 'transports', type: { t: 'list', of: TRANSPORT, minItems: 1, unique: true }, default: ['udp', 'tcp'], doc: 'Transports on this address.' },
+          ],
+        },
+      },
+      default: [{ ip: '127.0.0.1', port: 5060, transports: ['udp', 'tcp'] }],
+      doc: 'SIP listen addresses; ip:port pairs must be unique. The first is the default source of outgoing calls.',
+    },
+    { key: 'drainSeconds', type: COUNT(3600, 's'), default: 30, doc: 'On SIGTERM/SIGINT, how long calls in progress may go on before they are torn down.' },
+    { key: 'maxMessageBytes', type: { t: 'int', min: 1024, max: 65535, unit: 'bytes' }, default: 65535, doc: 'Largest SIP message accepted on any transport; larger gets 513 or is dropped.' },
+    { key: 'udpMtu', type: { t: 'int', min: 576, max: 65535, unit: 'bytes' }, default: 1300, doc: 'A request larger than this is sent over TCP instead of UDP (RFC 3261 18.1.1).' },
+    { key: 'userAgent', type: { t: 'text', maxLength: 128, pattern: /^[\x20-\x7e]*$/, patternText: 'printable ASCII' }, default: 'open-softswitch', doc: 'User-Agent / Server header value; empty sends none.' },
+    { key: 'dbUrl', type: { t: 'db-url' }, default: 'sqlite:data/ssw.db', doc: 'The store: `sqlite:<file>` (embedded, relative to the working directory) or `mysql://user:pass@host:port/db`.' },
+    { key: 'dataDir', type: { t: 'text', maxLength: 4096, nonEmpty: true }, default: 'data', doc: 'Directory for data files (CDR spool, admin token); relative to the working directory.' },
+    { key: 'adminHost', type: { t: 'ip' }, default: '127.0.0.1', doc: 'Admin API (HTTP, /api/v1 and /metrics) listen IP. Keep it on a private address.' },
+    { key: 'adminPort', type: PORT, default: 8080, doc: 'Admin API port.' },
+  ],
+};
+
+export const PARAMS_SPEC_DOC =
+  'System-parameter overrides by VOS3000 name (`SS_SIP_SESSION_TTL: 900`). Optional: a parameter not listed keeps its default. ' +
+  'Unknown names are errors (with a suggestion); `None` means no limit where a parameter allows it; On/Off parameters also take true/false. ' +
+  'Every parameter, its default and range: [parameters.md](parameters.md).';
+
+export const NETWORK_SPEC: FileSpec = {
+  file: 'network.yaml',
+  required: true,
+  doc: 'Who may send calls in (mapping gateways), their billing accounts, and the carriers calls go out to (routing gateways). Required.',
+  fields: [
+    {
+      key: 'accounts',
+      type: {
+        t: 'list',
+        of: {
+          t: 'object',
+          fields: [
+            { key: 'id', type: NAME, required: true, doc: 'Account id; unique; mapping gateways refer to it. Quote numeric ids ("1001").' },
+            { key: 'name', type: { t: 'text', maxLength: 128 }, defaultText: 'the id', doc: 'Display name.' },
+            { key: 'prepaid', type: { t: 'bool' }, default: true, doc: 'Prepaid: calls are refused or cut when balance + credit limit runs out.' },
+            { key: 'balance', type: { t: 'decimal', signed: true }, default: '0', doc: 'Opening balance as a quoted decimal string ("100.00"); billing keeps it as integer minor units.' },
+            { key: 'creditLimit', type: { t: 'decimal', signed: false }, default: '0', doc: 'Overdraft allowed below zero, as a quoted decimal string.' },
+            { key: 'rateGroup', type: { t: 'text', maxLength: 64 }, default: '', doc: 'Rate table the account is rated with (empty: none yet).' },
+            { key: 'locked', type: { t: 'bool' }, default: false, doc: 'Locked accounts make no calls (end reason "Account locked").' },
+            { key: 'capacity', type: COUNT(1_000_000, 'calls'), default: 0, doc: 'Most concurrent calls over all its gateways; 0 = unlimited.' },
+          ],
+        },
+      },
+      default: [],
+      doc: 'Billing accounts.',
+    },
+    {
+      key: 'mappingGateways',
+      type: {
+        t: 'list',
+        of: {
+          t: 'object',
+          fields: [
+            { key: 'name', type: NAME, required: true, doc: 'Unique name, shown in CDRs.' },
+            { key: 'remoteIps', type: { t: 'list', of: { t: 'ip' }, minItems: 1, unique: true }, required: true, doc: 'Source IPs calls from this customer come from (any port); an IP belongs to one mapping gateway only.' },
+            { key: 'account', type: NAME, required: true, doc: 'Id of the account its calls are billed to; must be in accounts.' },
+            { key: 'locked', type: { t: 'bool' }, default: false, doc: 'Locked gateways get 403 for every call.' },
+            { key: 'capacity', type: COUNT(1_000_000, 'calls'), default: 0, doc: 'Most concurrent calls; 0 = unlimited.' },
+            { key: 'cps', type: COUNT(100_000, 'calls/s'), default: 0, doc: 'Most new calls per second; 0 = unlimited.' },
+            { key: 'allowGroups', type: GROUPS, default: [], doc: 'Routing-gateway groups this customer may use; empty = all.' },
+            { key: 'denyGroups', type: GROUPS, default: [], doc: 'Routing-gateway groups this customer may not use.' },
+            { key: 'calleeRules', type: DIAL_RULES, default: [], doc: 'Dial plan for the called number, applied before rating and routing.' },
+            { key: 'callerRules', type: DIAL_RULES, default: [], doc: 'Dial plan for the calling number, applied before rating and routing.' },
+          ],
+        },
+      },
+      default: [],
+      doc: 'Ingress gateways: customers that send calls in, recognised by source IP.',
+    },
+    {
+      key: 'routingGateways',
+      type: {
+        t: 'list',
+        of: {
+          t: 'object',
+          fields: [
+            { key: 'name', type: NAME, required: true, doc: 'Unique name, shown in CDRs.' },
+            { key: 'id', type: { t: 'int', min: 1, max: 2_147_483_647 }, defaultText: 'assigned', doc: 'Unique id, the last tie-breaker in sorting; absent ids are assigned in file order (lowest unused first).' },
+            { key: 'address', type: { t: 'ip' }, required: true, doc: 'Carrier IP.' },
+            { key: 'port', type: PORT, default: 5060, doc: 'Carrier SIP port.' },
+            { key: 'transport', type: TRANSPORT, default: 'udp', doc: 'Transport to the carrier.' },
+            { key: 'localIp', type: { t: 'ip-or-empty' }, default: '', doc: 'Local IP to send from; must be one of server.yaml listen IPs; empty = the first.' },
+            { key: 'prefixes', type: { t: 'list', of: { t: 'prefix' }, minItems: 1, unique: true, commaString: true }, required: true, doc: 'Called-number prefixes this carrier takes; "*" = every number. A list or a comma string ("911,112").' },
+            { key: 'prefixPriority', type: COUNT(65535, ''), default: 0, doc: 'Among gateways with the same matching prefix, lower is tried first.' },
+            { key: 'priority', type: COUNT(65535, ''), default: 0, doc: 'Gateway priority: lower is tried first.' },
+            { key: 'weight', type: COUNT(65535, ''), default: 1, doc: 'Share of traffic among otherwise equal gateways.' },
+            { key: 'groups', type: GROUPS, default: [], doc: 'Groups this gateway belongs to (for mapping gateways\' allow/deny lists).' },
+            { key: 'locked', type: { t: 'bool' }, default: false, doc: 'Locked gateways are skipped.' },
+            { key: 'capacity', type: COUNT(1_000_000, 'calls'), default: 0, doc: 'Most concurrent calls; 0 = unlimited.' },
+            { key: 'cps', type: COUNT(100_000, 'calls/s'), default: 0, doc: 'Most new calls per second; 0 = unlimited.' },
+            { key: 'calleeRules', type: DIAL_RULES, default: [], doc: 'Dial plan for the called number sent to this carrier (after rating).' },
+            { key: 'callerRules', type: DIAL_RULES, default: [], doc: 'Dial plan for the calling number sent to this carrier (after rating).' },
+            {
+              key: 'timeouts',
+              type: {
+                t: 'object',
+                fields: [
+                  TIMEOUT('invite', 'SS_SIP_TIMEOUT_INVITE'),
+                  TIMEOUT('trying', 'SS_SIP_TIMEOUT_TRYING'),
+                  TIMEOUT('sessionProgress', 'SS_SIP_TIMEOUT_SESSION_PROGRESS'),
+                  TIMEOUT('sessionProgressSdp', 'SS_SIP_TIMEOUT_SESSION_PROGRESS_SDP'),
+                  TIMEOUT('ringing', 'SS_SIP_TIMEOUT_RINGING'),
+                ],
+              },
+              default: {},
+              doc: 'Per-phase timeouts in seconds.',
+            },
+          ],
+        },
+      },
+      default: [],
+      doc: 'Egress gateways: carriers calls are sent to.',
+    },
+  ],
+};
+
+/** What a field type accepts, in words, for error messages and the docs' type column. */
+export function describeType(type: FieldType): string {
+  switch (type.t) {
+    case 'int':
+      return `integer ${type.min}-${type.max}${type.unit ? ` ${type.unit}` : ''}`;
+    case 'bool':
+      return 'true/false';
+    case 'enum':
+      return type.values.map((v) => `"${v}"`).join(' or ');
+    case 'text':
+      return `text${type.nonEmpty ? ' (not empty)' : ''}${type.patternText ? `: ${type.patternText}` : ''}, at most ${type.maxLength} characters`;
+    case 'ip':
+      return 'IPv4 or IPv6 address';
+    case 'ip-or-empty':
+      return 'IPv4 or IPv6 address, or empty';
+    case 'decimal':
+      return `${type.signed ? '' : 'non-negative '}decimal string with at most ${MONEY_DECIMALS} decimals, e.g. "100.00"`;
+    case 'prefix':
+      return 'digits, or "*" for every number';
+    case 'db-url':
+      return '"sqlite:<file>" or "mysql://user:pass@host:port/db"';
+    case 'list': {
+      const n = type.minItems ? `${type.minItems} or more` : '';
+      return `list of ${n}${n ? ' ' : ''}${type.unique ? 'distinct ' : ''}(${describeType(type.of)})`;
+    }
+    case 'object':
+      return 'mapping';
+  }
+}
+
+/** Collects "<source>: <path>: <problem>; allowed: <what>" lines while one file is checked. */
+export class Issues {
+  readonly lines: string[] = [];
+  constructor(readonly source: string) {}
+
+  add(path: string, problem: string): void {
+    this.lines.push(`${this.source}: ${path || '(top level)'}: ${problem}`);
+  }
+
+  bad(path: string, raw: unknown, what: string, type: FieldType): void {
+    this.add(path, `${show(raw)} ${what}; allowed: ${describeType(type)}`);
+  }
+}
+
+const BAD = Symbol('bad');
+type Checked = unknown;
+
+const DECIMAL_SIGNED = new RegExp(`^-?\\d{1,15}(\\.\\d{1,${MONEY_DECIMALS}})?$`);
+const DECIMAL_UNSIGNED = new RegExp(`^\\d{1,15}(\\.\\d{1,${MONEY_DECIMALS}})?$`);
+
+/**
+ * Checks one value against its type, filling object defaults. A scalar that fails, or a value of
+ * the wrong shape for a list or mapping, returns BAD after recording why.
+ */
+export function checkValue(raw: unknown, type: FieldType, path: string, issues: Issues): Checked | typeof BAD {
+  switch (type.t) {
+    case 'int':
+      if (typeof raw !== 'number' || !Number.isInteger(raw)) return fail(`is not a whole number`);
+      if (raw < type.min || raw > type.max) return fail('is out of range');
+      return raw;
+    case 'bool':
+      return typeof raw === 'boolean' ? raw : fail('is not true/false');
+    case 'enum':
+      return typeof raw === 'string' && type.values.includes(raw) ? raw : fail('is not allowed');
+    case 'text':
+      if (typeof raw !== 'string') return fail(typeof raw === 'number' ? 'is a number, not text (quote it)' : 'is not text');
+      if (type.nonEmpty && raw === '') return fail('is empty');
+      if (raw.length > type.maxLength) return fail('is too long');
+      if (type.pattern && raw !== '' && !type.pattern.test(raw)) return fail('has characters that are not allowed');
+      return raw;
+    case 'ip':
+    case 'ip-or-empty':
+      if (typeof raw !== 'string') return fail('is not an IP address');
+      if (type.t === 'ip-or-empty' && raw === '') return raw;
+      return isIP(raw) !== 0 ? raw : fail('is not an IP address');
+    case 'decimal':
+      if (typeof raw === 'number') return fail('is a YAML number; write money as a quoted decimal string');
+      if (typeof raw !== 'string') return fail('is not a decimal string');
+      return (type.signed ? DECIMAL_SIGNED : DECIMAL_UNSIGNED).test(raw) ? raw : fail('is not a decimal amount');
+    case 'prefix':
+      if (typeof raw === 'number' && Number.isInteger(raw) && raw >= 0) raw = String(raw);
+      if (typeof raw !== 'string') return fail('is not a prefix');
+      // "*" is the VOS3000 spelling of "every number"; internally that is the empty prefix.
+      if (raw === '*') return '';
+      return /^\d{1,32}$/.test(raw) ? raw : fail('is not a prefix');
+    case 'db-url':
+      if (typeof raw !== 'string') return fail('is not a URL');
+      if (/^sqlite:.+/.test(raw) || /^mysql:\/\/[^/]+\/[^/?#]+/.test(raw)) return raw;
+      return failShown(redactUrl(raw), 'is not a store URL');
+    case 'list':
+      return checkList(raw, type, path, issues);
+    case 'object':
+      return checkObject(raw, type.fields, path, issues);
+  }
+  function fail(what: string): typeof BAD {
+    issues.bad(path, raw, what, type);
+    return BAD;
+  }
+  function failShown(shown: string, what: string): typeof BAD {
+    issues.bad(path, shown, what, type);
+    return BAD;
+  }
+}
+
+function checkList(raw: unknown, type: Extract<FieldType, { t: 'list' }>, path: string, issues: Issues): Checked | typeof BAD {
+  let items = raw;
+  if (type.commaString && typeof raw === 'string') items = raw.split(',').map((s) => s.trim());
+  if (!Array.isArray(items)) {
+    issues.bad(path, raw, 'is not a list', type);
+    return BAD;
+  }
+  if (type.minItems && items.length < type.minItems) {
+    issues.bad(path, raw, `has ${items.length} entries`, type);
+    return BAD;
+  }
+  const out: unknown[] = [];
+  items.forEach((item, i) => {
+    const v = checkValue(item, type.of, `${path}[${i}]`, issues);
+    // A bad mapping keeps its place (as an empty one) so later cross-checks name the right index.
+    if (v === BAD) {
+      if (type.of.t === 'object') out.push({});
+    } else if (type.unique && out.includes(v)) {
+      issues.bad(`${path}[${i}]`, item, 'is listed twice', type);
+    } else out.push(v);
+  });
+  return out;
+}
+
+/** Checks a mapping against its fields: unknown keys, missing required ones, each value; fills defaults. */
+export function checkObject(raw: unknown, fields: readonly FieldSpec[], path: string, issues: Issues): Record<string, unknown> | typeof BAD {
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
+    issues.add(path, `${show(raw)} is not a mapping; allowed fields: ${fields.map((f) => f.key).join(', ')}`);
+    return BAD;
+  }
+  const obj = raw as Record<string, unknown>;
+  const keys = fields.map((f) => f.key);
+  for (const k of Object.keys(obj)) {
+    if (keys.includes(k)) continue;
+    const s = suggest(k, keys);
+    issues.add(join(path, k), `unknown field${s ? ` (did you mean ${s}?)` : ''}; allowed fields: ${keys.join(', ')}`);
+  }
+  // Partial on error (bad fields left out): the caller throws whenever issues were recorded, and the
+  // partial result lets cross-field checks still report their own problems in the same pass.
+  const out: Record<string, unknown> = {};
+  for (const f of fields) {
+    const p = join(path, f.key);
+    let v = obj[f.key];
+    if (v === undefined || v === null) {
+      if (f.required) {
+        issues.add(p, `missing; required: ${describeType(f.type)}`);
+        continue;
+      }
+      if (f.default === undefined) continue;
+      v = structuredClone(f.default);
+    }
+    const c = checkValue(v, f.type, p, issues);
+    if (c !== BAD) out[f.key] = c;
+  }
+  return out;
+}
+
+export function isBad(v: unknown): v is typeof BAD {
+  return v === BAD;
+}
+
+function join(path: string, key: string): string {
+  return path ? `${path}.${key}` : key;
+}
+
+/** The URL with any password replaced, so a bad dbUrl can be shown in logs and errors. */
+export function redactUrl(url: string): string {
+  return url.replace(/^([a-z]+:\/\/[^:/@]*:)[^@]*@/i, '$1***@');
+}
