@@ -1,0 +1,46 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync, existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export interface SippResult {
+  code: number | null;
+  successful: number;
+  failed: number;
+  retransmissions: number;
+  stdout: string;
+}
+
+/** Starts a SIPp instance; `args` as on the command line. Resolves when it exits. */
+export function runSipp(args: string[], timeoutMs: number): { child: ChildProcess; done: Promise<SippResult> } {
+  const dir = mkdtempSync(join(tmpdir(), 'sipp-'));
+  const stf = join(dir, 'stat.csv');
+  const child = spawn('sipp', [...args, '-nostdin', '-trace_stat', '-stf', stf, '-fd', '1'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout!.on('data', (b) => (out += b.toString()));
+  child.stderr!.on('data', (b) => (out += b.toString()));
+  const done = new Promise<SippResult>((resolve) => {
+    const t = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.once('exit', (code) => {
+      clearTimeout(t);
+      resolve({ code, ...readStats(stf), stdout: out });
+    });
+  });
+  return { child, done };
+}
+
+/** Reads the cumulative counters from the last line of SIPp's -trace_stat CSV. */
+function readStats(file: string): { successful: number; failed: number; retransmissions: number } {
+  if (!existsSync(file)) return { successful: -1, failed: -1, retransmissions: -1 };
+  const lines = readFileSync(file, 'utf8').trim().split('\n');
+  if (lines.length < 2) return { successful: -1, failed: -1, retransmissions: -1 };
+  const head = lines[0]!.split(';');
+  const last = lines[lines.length - 1]!.split(';');
+  const col = (name: string) => Number(last[head.indexOf(name)] ?? -1);
+  return { successful: col('SuccessfulCall(C)'), failed: col('FailedCall(C)'), retransmissions: col('Retransmissions(C)') };
+}
+
+/** Starts a SIPp UAS that runs until killed. */
+export function sippUas(args: string[]): ChildProcess {
+  return spawn('sipp', [...args, '-nostdin', '-bg'], { stdio: 'ignore' });
+}

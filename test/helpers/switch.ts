@@ -1,0 +1,97 @@
+import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import { loadConfig } from '../../src/config/index.js';
+import { Softswitch } from '../../src/switch.js';
+import { StaticPolicy, type CallRecord } from '../../src/call/index.js';
+
+export interface TestCarrier {
+  name: string;
+  address: string;
+  port: number;
+  priority?: number;
+  prefixes?: string[];
+  transport?: 'udp' | 'tcp';
+  timeouts?: Partial<Record<'invite' | 'trying' | 'sessionProgress' | 'sessionProgressSdp' | 'ringing', number>>;
+}
+
+export interface TestNetwork {
+  ip: string;
+  port?: number;
+  transports?: Array<'udp' | 'tcp'>;
+  customers: Array<{ name: string; ips: string[] }>;
+  carriers: TestCarrier[];
+  params?: Record<string, unknown>;
+  drainSeconds?: number;
+  maxMessageBytes?: number;
+}
+
+/** Writes a config folder for a test network; returns its path (caller removes it). */
+export function writeConfig(n: TestNetwork): string {
+  const dir = mkdtempSync(join(tmpdir(), 'ssw-test-'));
+  writeFileSync(join(dir, 'server.yaml'), stringify({
+    listen: [{ ip: n.ip, port: n.port ?? 5060, transports: n.transports ?? ['udp', 'tcp'] }],
+    drainSeconds: n.drainSeconds ?? 0,
+    maxMessageBytes: n.maxMessageBytes ?? 65535,
+    dataDir: join(dir, 'data'),
+    dbUrl: `sqlite:${join(dir, 'data', 'ssw.db')}`,
+  }));
+  writeFileSync(join(dir, 'params.yaml'), stringify(n.params ?? {}) || '{}\n');
+  writeFileSync(join(dir, 'network.yaml'), stringify({
+    accounts: [{ id: 'acc', name: 'test', prepaid: false, balance: '100.00' }],
+    mappingGateways: n.customers.map((c) => ({ name: c.name, remoteIps: c.ips, account: 'acc' })),
+    routingGateways: n.carriers.map((c, i) => ({
+      name: c.name, id: i + 1, address: c.address, port: c.port, transport: c.transport ?? 'udp',
+      prefixes: c.prefixes ?? ['*'], priority: c.priority ?? i + 1,
+      timeouts: { invite: 0, trying: 0, sessionProgress: 0, sessionProgressSdp: 0, ringing: 0, ...(c.timeouts ?? {}) },
+    })),
+  }));
+  return dir;
+}
+
+export interface RunningSwitch {
+  sw: Softswitch;
+  ended: CallRecord[];
+  dir: string;
+  /** Resolves with the next ended call record (or one that ended already and was not taken). */
+  nextEnded(timeoutMs?: number): Promise<CallRecord>;
+  stop(): Promise<void>;
+}
+
+/** Starts a switch in this process on a test network. */
+export async function startSwitch(n: TestNetwork): Promise<RunningSwitch> {
+  const dir = writeConfig(n);
+  const cfg = loadConfig(dir, { env: {} });
+  const policy = new StaticPolicy(cfg);
+  const sw = new Softswitch(cfg, { policy });
+  const ended: CallRecord[] = [];
+  let taken = 0;
+  const waiters: Array<(r: CallRecord) => void> = [];
+  policy.onEnded = (r) => {
+    ended.push(r);
+    const w = waiters.shift();
+    if (w) {
+      taken++;
+      w(r);
+    }
+  };
+  await sw.start();
+  return {
+    sw, ended, dir,
+    nextEnded(timeoutMs = 5000) {
+      if (taken < ended.length) return Promise.resolve(ended[taken++]!);
+      return new Promise((resolve, reject) => {
+        const t = setTimeout(() => reject(new Error('no call ended in time')), timeoutMs);
+        waiters.push((r) => {
+          clearTimeout(t);
+          resolve(r);
+        });
+      });
+    },
+    async stop() {
+      await sw.stop(0);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,4 @@
+declare module 'sip' {
+  const sip: any;
+  export default sip;
+}
