@@ -236,14 +236,17 @@ export class TransportLayer {
     // CRLF keep-alives (RFC 5626) and stray padding are ignored.
     if (buf.length <= 4 && buf.every((b) => b === 13 || b === 10 || b === 0)) return;
     const src: Inbound = { transport: 'udp', address: rinfo.address, port: rinfo.port, local, conn: null };
-    if (buf.length > this.#maxMessageBytes) {
-      this.counters.oversize++;
-      log.debug({ len: buf.length, src: rinfo.address }, 'oversize datagram dropped');
-      return;
-    }
     const r = this.#parser.parseDatagram(buf);
-    if (r.ok) this.#events.onMessage(r.msg, src);
+    if (r.ok && r.consumed > this.#maxMessageBytes) this.#tooLarge(r.msg, r.consumed, src);
+    else if (r.ok) this.#events.onMessage(r.msg, src);
     else if (!r.needMore) this.#events.onParseError(r, src);
+  }
+
+  /** A message over the configured size: refused with 513 when it can be answered (RFC 3261 §21.5.14). */
+  #tooLarge(msg: SipMessage, len: number, src: Inbound): void {
+    this.counters.oversize++;
+    log.debug({ len, src: src.address }, 'message over maxMessageBytes refused');
+    this.#events.onParseError({ ok: false, needMore: false, consumed: len, code: 'SSW_ERR_SIP_TOO_LARGE', status: 513, reason: `message of ${len} bytes is over the limit of ${this.#maxMessageBytes}`, partial: msg.isRequest ? msg : null }, src);
   }
 
   #onTcpAccept(socket: net.Socket, local: LocalAddress): void {
@@ -292,6 +295,11 @@ export class TransportLayer {
       this.counters.tcpIn++;
       const src: Inbound = { transport: 'tcp', address: conn.peer.address, port: conn.peer.port, local: conn.local, conn };
       conn.consume(r.consumed);
+      if (r.ok && r.consumed > this.#maxMessageBytes) {
+        this.#tooLarge(r.msg, r.consumed, src);
+        conn.socket.end();
+        return;
+      }
       if (r.ok) this.#events.onMessage(r.msg, src);
       else {
         this.#events.onParseError(r, src);
