@@ -24,7 +24,7 @@ function newest(dir) {
 
 const bin = (name) => join(root, 'node_modules', '.bin', name);
 const shared = Math.max(newest(join(asmDir, 'shared')), statSync(join(root, 'asconfig.json')).mtimeMs);
-for (const e of readdirSync(asmDir, { withFileTypes: true })) {
+for (const e of existsSync(asmDir) ? readdirSync(asmDir, { withFileTypes: true }) : []) {
   if (!e.isDirectory() || e.name === 'shared') continue;
   const entry = join(asmDir, e.name, 'index.ts');
   if (!existsSync(entry)) continue;
