@@ -138,7 +138,7 @@ export const NETWORK_SPEC: FileSpec = {
             { key: 'name', type: NAME, required: true, doc: 'Unique name, shown in CDRs.' },
             { key: 'remoteIps', type: { t: 'list', of: { t: 'ip' }, minItems: 1, unique: true }, required: true, doc: 'Source IPs calls from this customer come from (any port); an IP belongs to one mapping gateway only.' },
             { key: 'account', type: NAME, required: true, doc: 'Id of the account its calls are billed to; must be in accounts.' },
-            { key: 'locked', type: { t: 'bool' }, default: false, doc: 'Locked gateways get 403 for every call.' },
+            { key: 'locked', type: { t: 'bool' }, default: false, doc: 'A locked gateway\'s calls are refused.' },
             { key: 'capacity', type: COUNT(1_000_000, 'calls'), default: 0, doc: 'Most concurrent calls; 0 = unlimited.' },
             { key: 'cps', type: COUNT(100_000, 'calls/s'), default: 0, doc: 'Most new calls per second; 0 = unlimited.' },
             { key: 'allowGroups', type: GROUPS, default: [], doc: 'Routing-gateway groups this customer may use; empty = all.' },
