@@ -24,6 +24,7 @@ import {
 import { suggest } from './suggest.js';
 import type { LoadedConfig, NetworkConfig, ServerConfig } from './types.js';
 
+/** A configuration file (or live change) that does not pass validation. */
 export const configInvalid = createError('SSW_ERR_CONFIG_INVALID', 400);
 const configParam = createError('SSW_ERR_CONFIG_PARAM', 400);
 

@@ -207,10 +207,12 @@ export class Issues {
   readonly lines: string[] = [];
   constructor(readonly source: string) {}
 
+  /** Records one problem at a field path ("" = the whole file). */
   add(path: string, problem: string): void {
     this.lines.push(`${this.source}: ${path || '(top level)'}: ${problem}`);
   }
 
+  /** Records a rejected value with what its type allows. */
   bad(path: string, raw: unknown, what: string, type: FieldType): void {
     this.add(path, `${show(raw)} ${what}; allowed: ${describeType(type)}`);
   }
@@ -333,6 +335,7 @@ export function checkObject(raw: unknown, fields: readonly FieldSpec[], path: st
   return out;
 }
 
+/** True for checkValue's "this value was rejected" marker. */
 export function isBad(v: unknown): v is typeof BAD {
   return v === BAD;
 }

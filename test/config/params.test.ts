@@ -153,6 +153,8 @@ test('parseParam: numbers, None, On/Off, lists, ranges', () => {
   assert.ok(!tz.ok && tz.message.includes('IANA'));
   assert.ok(!parseParam('SS_SIP_NAT_KEEP_ALIVE_MESSAGE', 'x'.repeat(257)).ok);
   assert.deepEqual(parseParam('SS_SIP_NAT_KEEP_ALIVE_MESSAGE', ''), { ok: true, value: '' });
+  assert.deepEqual(parseParam('SS_SIP_NAT_KEEP_ALIVE_MESSAGE', null), { ok: true, value: '' }, 'an empty YAML value');
+  assert.ok(!parseParam('SS_SIP_NAT_KEEP_ALIVE_MESSAGE', 42).ok);
 });
 
 test('unknown names get a did-you-mean', () => {
