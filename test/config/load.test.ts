@@ -265,6 +265,8 @@ test('missing network.yaml and YAML syntax errors name the file', () => {
   const s = failLoad(dir({ network: 'accounts: [\n  - id: a\n', server: 'listen: [{ip: 127.0.0.1}]\nlisten: []\n' }));
   hasLine(s, 'network.yaml: (file): YAML error');
   hasLine(s, 'server.yaml: (file): YAML error', 'unique');
+  const t = failLoad(dir({ server: 'listen: [\n', network: 'routingGateways: [{ name: r, address: 1.2.3.4, prefixes: ["*"], localIp: 10.0.0.1 }]\n' }));
+  assert.ok(!t.message.includes('localIp'), 'no localIp complaint when server.yaml could not be read');
 });
 
 test('errors from every file are collected into one error', () => {
