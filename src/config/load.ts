@@ -24,6 +24,7 @@ import {
 import { suggest } from './suggest.js';
 import type { LoadedConfig, NetworkConfig, ServerConfig } from './types.js';
 
+/** A configuration file (or live change) that does not pass validation. */
 export const configInvalid = createError('SSW_ERR_CONFIG_INVALID', 400);
 const configParam = createError('SSW_ERR_CONFIG_PARAM', 400);
 
@@ -68,6 +69,8 @@ export function loadConfig(dir?: string, options: LoadOptions = {}): LoadedConfi
 
   const serverIssues = new Issues(join(root, 'server.yaml'));
   const serverRaw = readYaml(serverIssues, false);
+  // An unreadable server.yaml says nothing about listen IPs: skip the localIp check then.
+  const serverUnreadable = serverIssues.lines.length > 0;
   const server = checkServer(serverRaw ?? {}, serverIssues);
   const envIssues = new Issues('environment');
   applyEnv(server, env, envIssues);
@@ -86,7 +89,7 @@ export function loadConfig(dir?: string, options: LoadOptions = {}): LoadedConfi
 
   const netIssues = new Issues(join(root, 'network.yaml'));
   const netRaw = readYaml(netIssues, true);
-  const network = netRaw === undefined ? {} : checkNetwork(netRaw, netIssues, listenIps(server));
+  const network = netRaw === undefined ? {} : checkNetwork(netRaw, netIssues, serverUnreadable ? undefined : listenIps(server));
   collect(netIssues);
 
   if (errors.length > 0) {

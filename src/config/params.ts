@@ -44,6 +44,7 @@ export interface ParamDef {
   readonly note?: string;
 }
 
+/** A bad parameter name or value, from a file or the admin API (400 there). */
 export const paramError = createError('SSW_ERR_CONFIG_PARAM', 400);
 
 const SORT_POSITIONS = ['Before line usage', 'Before gateway id'] as const;
@@ -220,6 +221,8 @@ export function parseParam(name: string, raw: unknown): Parsed {
       return hit === undefined ? problem(`is not allowed; allowed: ${allowed(def)}`) : { ok: true, value: hit };
     }
     case 'string': {
+      // A YAML key with nothing after it is null: for text that means "empty" (e.g. keep-alive off).
+      if (raw === null) raw = '';
       if (typeof raw !== 'string') return problem(`is not a string; allowed: ${allowed(def)}`);
       if (def.maxLength !== undefined && raw.length > def.maxLength) return problem(`is too long; allowed: ${allowed(def)}`);
       const extra = STRING_CHECKS[name]?.(raw);
@@ -411,6 +414,7 @@ export class ParamSet {
     return v;
   }
 
+  /** An On/Off parameter's value. */
   bool(name: string): boolean {
     const v = this.get(name);
     if (typeof v !== 'boolean') throw paramError(`${name} is ${show(v)}, not On/Off`, { param: name });

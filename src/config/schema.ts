@@ -49,18 +49,16 @@ const COUNT = (max: number, unit: string): FieldType => ({ t: 'int', min: 0, max
 const PORT: FieldType = { t: 'int', min: 1, max: 65535 };
 const TRANSPORT: FieldType = { t: 'enum', values: ['udp', 'tcp'] };
 const GROUPS: FieldType = { t: 'list', of: NAME, unique: true };
+const LIST_OF = (fields: readonly FieldSpec[], minItems?: number): FieldType => ({ t: 'list', of: { t: 'object', fields }, minItems });
+const UNIQUE_NAME: FieldSpec = { key: 'name', type: NAME, required: true, doc: 'Unique name, shown in CDRs.' };
+const CAPACITY: FieldSpec = { key: 'capacity', type: COUNT(1_000_000, 'calls'), default: 0, doc: 'Most concurrent calls; 0 = unlimited.' };
+const CPS: FieldSpec = { key: 'cps', type: COUNT(100_000, 'calls/s'), default: 0, doc: 'Most new calls per second; 0 = unlimited.' };
 // Dial-plan patterns are checked by the dial-plan engine; here only that they are one printable word.
 const PATTERN_TEXT: FieldType = { t: 'text', maxLength: 256, pattern: /^[\x21-\x7e]*$/, patternText: 'printable characters, no spaces' };
-const DIAL_RULES: FieldType = {
-  t: 'list',
-  of: {
-    t: 'object',
-    fields: [
-      { key: 'from', type: { ...PATTERN_TEXT, nonEmpty: true }, required: true, doc: 'Original prefix or pattern ("*" alone = every number; `?`, `L n`, `E n`, `G n` as in VOS3000).' },
-      { key: 'to', type: PATTERN_TEXT, default: '', doc: 'Target prefix (`*` marks where the rest of the number goes, `?` a random digit, `$` the original digit, `a;b` one of several, `x-y` a range); empty strips the match.' },
-    ],
-  },
-};
+const DIAL_RULES: FieldType = LIST_OF([
+  { key: 'from', type: { ...PATTERN_TEXT, nonEmpty: true }, required: true, doc: 'Original prefix or pattern ("*" alone = every number; `?`, `L n`, `E n`, `G n` as in VOS3000).' },
+  { key: 'to', type: PATTERN_TEXT, default: '', doc: 'Target prefix (`*` marks where the rest of the number goes, `?` a random digit, `$` the original digit, `a;b` one of several, `x-y` a range); empty strips the match.' },
+]);
 const TIMEOUT = (phase: string, param: string): FieldSpec => ({
   key: phase, type: COUNT(3600, 's'), default: 0, doc: `${param} for this gateway; 0 = use the parameter.`,
 });
@@ -72,17 +70,11 @@ export const SERVER_SPEC: FileSpec = {
   fields: [
     {
       key: 'listen',
-      type: {
-        t: 'list', minItems: 1,
-        of: {
-          t: 'object',
-          fields: [
-            { key: 'ip', type: { t: 'ip' }, required: true, doc: 'Local IP to bind (0.0.0.0 or :: for every interface). A server may list several.' },
-            { key: 'port', type: PORT, default: 5060, doc: 'SIP port.' },
-            { key: 'transports', type: { t: 'list', of: TRANSPORT, minItems: 1, unique: true }, default: ['udp', 'tcp'], doc: 'Transports on this address.' },
-          ],
-        },
-      },
+      type: LIST_OF([
+        { key: 'ip', type: { t: 'ip' }, required: true, doc: 'Local IP to bind (0.0.0.0 or :: for every interface). A server may list several.' },
+        { key: 'port', type: PORT, default: 5060, doc: 'SIP port.' },
+        { key: 'transports', type: { t: 'list', of: TRANSPORT, minItems: 1, unique: true }, default: ['udp', 'tcp'], doc: 'Transports on this address.' },
+      ], 1),
       default: [{ ip: '127.0.0.1', port: 5060, transports: ['udp', 'tcp'] }],
       doc: 'SIP listen addresses; ip:port pairs must be unique. The first is the default source of outgoing calls.',
     },
@@ -109,89 +101,71 @@ export const NETWORK_SPEC: FileSpec = {
   fields: [
     {
       key: 'accounts',
-      type: {
-        t: 'list',
-        of: {
-          t: 'object',
-          fields: [
-            { key: 'id', type: NAME, required: true, doc: 'Account id; unique; mapping gateways refer to it. Quote numeric ids ("1001").' },
-            { key: 'name', type: { t: 'text', maxLength: 128 }, defaultText: 'the id', doc: 'Display name.' },
-            { key: 'prepaid', type: { t: 'bool' }, default: true, doc: 'Prepaid: calls are refused or cut when balance + credit limit runs out.' },
-            { key: 'balance', type: { t: 'decimal', signed: true }, default: '0', doc: 'Opening balance as a quoted decimal string ("100.00"); billing keeps it as integer minor units.' },
-            { key: 'creditLimit', type: { t: 'decimal', signed: false }, default: '0', doc: 'Overdraft allowed below zero, as a quoted decimal string.' },
-            { key: 'rateGroup', type: { t: 'text', maxLength: 64 }, default: '', doc: 'Rate table the account is rated with (empty: none yet).' },
-            { key: 'locked', type: { t: 'bool' }, default: false, doc: 'Locked accounts make no calls (end reason "Account locked").' },
-            { key: 'capacity', type: COUNT(1_000_000, 'calls'), default: 0, doc: 'Most concurrent calls over all its gateways; 0 = unlimited.' },
-          ],
-        },
-      },
+      type: LIST_OF([
+        { key: 'id', type: NAME, required: true, doc: 'Account id; unique; mapping gateways refer to it. Quote numeric ids ("1001").' },
+        { key: 'name', type: { t: 'text', maxLength: 128 }, defaultText: 'the id', doc: 'Display name.' },
+        { key: 'prepaid', type: { t: 'bool' }, default: true, doc: 'Prepaid: calls are refused or cut when balance + credit limit runs out.' },
+        { key: 'balance', type: { t: 'decimal', signed: true }, default: '0', doc: 'Opening balance as a quoted decimal string ("100.00"); billing keeps it as integer minor units.' },
+        { key: 'creditLimit', type: { t: 'decimal', signed: false }, default: '0', doc: 'Overdraft allowed below zero, as a quoted decimal string.' },
+        { key: 'rateGroup', type: { t: 'text', maxLength: 64 }, default: '', doc: 'Rate table the account is rated with (empty: none yet).' },
+        { key: 'locked', type: { t: 'bool' }, default: false, doc: 'Locked accounts make no calls (end reason "Account locked").' },
+        { key: 'capacity', type: COUNT(1_000_000, 'calls'), default: 0, doc: 'Most concurrent calls over all its gateways; 0 = unlimited.' },
+      ]),
       default: [],
       doc: 'Billing accounts.',
     },
     {
       key: 'mappingGateways',
-      type: {
-        t: 'list',
-        of: {
-          t: 'object',
-          fields: [
-            { key: 'name', type: NAME, required: true, doc: 'Unique name, shown in CDRs.' },
-            { key: 'remoteIps', type: { t: 'list', of: { t: 'ip' }, minItems: 1, unique: true }, required: true, doc: 'Source IPs calls from this customer come from (any port); an IP belongs to one mapping gateway only.' },
-            { key: 'account', type: NAME, required: true, doc: 'Id of the account its calls are billed to; must be in accounts.' },
-            { key: 'locked', type: { t: 'bool' }, default: false, doc: 'Locked gateways get 403 for every call.' },
-            { key: 'capacity', type: COUNT(1_000_000, 'calls'), default: 0, doc: 'Most concurrent calls; 0 = unlimited.' },
-            { key: 'cps', type: COUNT(100_000, 'calls/s'), default: 0, doc: 'Most new calls per second; 0 = unlimited.' },
-            { key: 'allowGroups', type: GROUPS, default: [], doc: 'Routing-gateway groups this customer may use; empty = all.' },
-            { key: 'denyGroups', type: GROUPS, default: [], doc: 'Routing-gateway groups this customer may not use.' },
-            { key: 'calleeRules', type: DIAL_RULES, default: [], doc: 'Dial plan for the called number, applied before rating and routing.' },
-            { key: 'callerRules', type: DIAL_RULES, default: [], doc: 'Dial plan for the calling number, applied before rating and routing.' },
-          ],
-        },
-      },
+      type: LIST_OF([
+        UNIQUE_NAME,
+        { key: 'remoteIps', type: { t: 'list', of: { t: 'ip' }, minItems: 1, unique: true }, required: true, doc: 'Source IPs calls from this customer come from (any port); an IP belongs to one mapping gateway only.' },
+        { key: 'account', type: NAME, required: true, doc: 'Id of the account its calls are billed to; must be in accounts.' },
+        { key: 'locked', type: { t: 'bool' }, default: false, doc: 'A locked gateway\'s calls are refused.' },
+        CAPACITY,
+        CPS,
+        { key: 'allowGroups', type: GROUPS, default: [], doc: 'Routing-gateway groups this customer may use; empty = all.' },
+        { key: 'denyGroups', type: GROUPS, default: [], doc: 'Routing-gateway groups this customer may not use.' },
+        { key: 'calleeRules', type: DIAL_RULES, default: [], doc: 'Dial plan for the called number, applied before rating and routing.' },
+        { key: 'callerRules', type: DIAL_RULES, default: [], doc: 'Dial plan for the calling number, applied before rating and routing.' },
+      ]),
       default: [],
       doc: 'Ingress gateways: customers that send calls in, recognised by source IP.',
     },
     {
       key: 'routingGateways',
-      type: {
-        t: 'list',
-        of: {
-          t: 'object',
-          fields: [
-            { key: 'name', type: NAME, required: true, doc: 'Unique name, shown in CDRs.' },
-            { key: 'id', type: { t: 'int', min: 1, max: 2_147_483_647 }, defaultText: 'assigned', doc: 'Unique id, the last tie-breaker in sorting; absent ids are assigned in file order (lowest unused first).' },
-            { key: 'address', type: { t: 'ip' }, required: true, doc: 'Carrier IP.' },
-            { key: 'port', type: PORT, default: 5060, doc: 'Carrier SIP port.' },
-            { key: 'transport', type: TRANSPORT, default: 'udp', doc: 'Transport to the carrier.' },
-            { key: 'localIp', type: { t: 'ip-or-empty' }, default: '', doc: 'Local IP to send from; must be one of server.yaml listen IPs; empty = the first.' },
-            { key: 'prefixes', type: { t: 'list', of: { t: 'prefix' }, minItems: 1, unique: true, commaString: true }, required: true, doc: 'Called-number prefixes this carrier takes; "*" = every number. A list or a comma string ("911,112").' },
-            { key: 'prefixPriority', type: COUNT(65535, ''), default: 0, doc: 'Among gateways with the same matching prefix, lower is tried first.' },
-            { key: 'priority', type: COUNT(65535, ''), default: 0, doc: 'Gateway priority: lower is tried first.' },
-            { key: 'weight', type: COUNT(65535, ''), default: 1, doc: 'Share of traffic among otherwise equal gateways.' },
-            { key: 'groups', type: GROUPS, default: [], doc: 'Groups this gateway belongs to (for mapping gateways\' allow/deny lists).' },
-            { key: 'locked', type: { t: 'bool' }, default: false, doc: 'Locked gateways are skipped.' },
-            { key: 'capacity', type: COUNT(1_000_000, 'calls'), default: 0, doc: 'Most concurrent calls; 0 = unlimited.' },
-            { key: 'cps', type: COUNT(100_000, 'calls/s'), default: 0, doc: 'Most new calls per second; 0 = unlimited.' },
-            { key: 'calleeRules', type: DIAL_RULES, default: [], doc: 'Dial plan for the called number sent to this carrier (after rating).' },
-            { key: 'callerRules', type: DIAL_RULES, default: [], doc: 'Dial plan for the calling number sent to this carrier (after rating).' },
-            {
-              key: 'timeouts',
-              type: {
-                t: 'object',
-                fields: [
-                  TIMEOUT('invite', 'SS_SIP_TIMEOUT_INVITE'),
-                  TIMEOUT('trying', 'SS_SIP_TIMEOUT_TRYING'),
-                  TIMEOUT('sessionProgress', 'SS_SIP_TIMEOUT_SESSION_PROGRESS'),
-                  TIMEOUT('sessionProgressSdp', 'SS_SIP_TIMEOUT_SESSION_PROGRESS_SDP'),
-                  TIMEOUT('ringing', 'SS_SIP_TIMEOUT_RINGING'),
-                ],
-              },
-              default: {},
-              doc: 'Per-phase timeouts in seconds.',
-            },
-          ],
+      type: LIST_OF([
+        UNIQUE_NAME,
+        { key: 'id', type: { t: 'int', min: 1, max: 2_147_483_647 }, defaultText: 'assigned', doc: 'Unique id, the last tie-breaker in sorting; absent ids are assigned in file order (lowest unused first).' },
+        { key: 'address', type: { t: 'ip' }, required: true, doc: 'Carrier IP.' },
+        { key: 'port', type: PORT, default: 5060, doc: 'Carrier SIP port.' },
+        { key: 'transport', type: TRANSPORT, default: 'udp', doc: 'Transport to the carrier.' },
+        { key: 'localIp', type: { t: 'ip-or-empty' }, default: '', doc: 'Local IP to send from; must be one of server.yaml listen IPs; empty = the first.' },
+        { key: 'prefixes', type: { t: 'list', of: { t: 'prefix' }, minItems: 1, unique: true, commaString: true }, required: true, doc: 'Called-number prefixes this carrier takes; "*" = every number. A list or a comma string ("911,112").' },
+        { key: 'prefixPriority', type: COUNT(65535, ''), default: 0, doc: 'Among gateways with the same matching prefix, lower is tried first.' },
+        { key: 'priority', type: COUNT(65535, ''), default: 0, doc: 'Gateway priority: lower is tried first.' },
+        { key: 'weight', type: COUNT(65535, ''), default: 1, doc: 'Share of traffic among otherwise equal gateways.' },
+        { key: 'groups', type: GROUPS, default: [], doc: 'Groups this gateway belongs to (for mapping gateways\' allow/deny lists).' },
+        { key: 'locked', type: { t: 'bool' }, default: false, doc: 'Locked gateways are skipped.' },
+        CAPACITY,
+        CPS,
+        { key: 'calleeRules', type: DIAL_RULES, default: [], doc: 'Dial plan for the called number sent to this carrier (after rating).' },
+        { key: 'callerRules', type: DIAL_RULES, default: [], doc: 'Dial plan for the calling number sent to this carrier (after rating).' },
+        {
+          key: 'timeouts',
+          type: {
+            t: 'object',
+            fields: [
+              TIMEOUT('invite', 'SS_SIP_TIMEOUT_INVITE'),
+              TIMEOUT('trying', 'SS_SIP_TIMEOUT_TRYING'),
+              TIMEOUT('sessionProgress', 'SS_SIP_TIMEOUT_SESSION_PROGRESS'),
+              TIMEOUT('sessionProgressSdp', 'SS_SIP_TIMEOUT_SESSION_PROGRESS_SDP'),
+              TIMEOUT('ringing', 'SS_SIP_TIMEOUT_RINGING'),
+            ],
+          },
+          default: {},
+          doc: 'Per-phase timeouts in seconds.',
         },
-      },
+      ]),
       default: [],
       doc: 'Egress gateways: carriers calls are sent to.',
     },
@@ -233,10 +207,12 @@ export class Issues {
   readonly lines: string[] = [];
   constructor(readonly source: string) {}
 
+  /** Records one problem at a field path ("" = the whole file). */
   add(path: string, problem: string): void {
     this.lines.push(`${this.source}: ${path || '(top level)'}: ${problem}`);
   }
 
+  /** Records a rejected value with what its type allows. */
   bad(path: string, raw: unknown, what: string, type: FieldType): void {
     this.add(path, `${show(raw)} ${what}; allowed: ${describeType(type)}`);
   }
@@ -359,6 +335,7 @@ export function checkObject(raw: unknown, fields: readonly FieldSpec[], path: st
   return out;
 }
 
+/** True for checkValue's "this value was rejected" marker. */
 export function isBad(v: unknown): v is typeof BAD {
   return v === BAD;
 }
