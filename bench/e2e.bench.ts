@@ -56,7 +56,7 @@ async function main(): Promise<void> {
     let sw: SwitchProcess | null = null;
     const carrier = uas(5080);
     try {
-      sw = await spawnSwitch(join(ROOT, 'config'), { SSW_DATA_DIR: data, SSW_DB_URL: `sqlite:${join(data, 'ssw.db')}`, SSW_LOG_LEVEL: 'warn' });
+      sw = await spawnSwitch(join(ROOT, 'config'), { SSW_DATA_DIR: data, SSW_DB_URL: `sqlite:${join(data, 'ssw.db')}` });
       await new Promise((r) => setTimeout(r, 500));
       const pid = sw.child.pid!;
       const cpu0 = procCpuMs(pid);

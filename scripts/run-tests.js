@@ -47,5 +47,5 @@ if (files.length === 0) {
   process.exit(1);
 }
 const env = { ...process.env, SSW_LOG_LEVEL: process.env.SSW_LOG_LEVEL ?? 'silent' };
-const r = spawnSync(process.execPath, ['--test', '--test-reporter=spec', '--test-concurrency=1', ...files], { stdio: 'inherit', env, cwd: root });
+const r = spawnSync(process.execPath, ['--test', '--test-reporter=spec', '--test-concurrency=1', '--test-timeout=240000', ...files], { stdio: 'inherit', env, cwd: root });
 process.exit(r.status ?? 1);

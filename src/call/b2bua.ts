@@ -72,6 +72,16 @@ export class B2bua implements TransactionUser {
 
   onRequest(stx: ServerTransaction): void {
     const req = stx.req;
+    // RFC 3261 §8.2.2: Request-URI scheme and Require, for every request the switch answers as a UAS.
+    if (!URI_SCHEMES.has(req.ruri.scheme)) {
+      stx.respond(416);
+      return;
+    }
+    const unsupported = unsupportedExtensions(req);
+    if (unsupported.length > 0) {
+      stx.respond(420, { headers: [['Unsupported', unsupported.join(', ')]] });
+      return;
+    }
     const toTag = req.to.tag;
     if (toTag) {
       const d = this.#dialogs.get(dialogKey(req.callId, toTag));
@@ -142,23 +152,13 @@ export class B2bua implements TransactionUser {
       stx.respond(403);
       return;
     }
-    // RFC 3261 §8.2 checks, in its order, before any routing.
-    const scheme = req.ruri.scheme;
-    if (!URI_SCHEMES.has(scheme)) {
-      stx.respond(416);
-      return;
-    }
+    // The rest of RFC 3261 §8.2, in its order, before any routing.
     if (req.maxForwards === 0) {
       stx.respond(483);
       return;
     }
     if (this.transport.isLocal(src.address, src.port)) {
       stx.respond(482);
-      return;
-    }
-    const unsupported = unsupportedExtensions(req);
-    if (unsupported.length > 0) {
-      stx.respond(420, { headers: [['Unsupported', unsupported.join(', ')]] });
       return;
     }
     if (req.body.length > 0) {

@@ -77,7 +77,7 @@ test('basic call: 180 and 200 relayed, both ACKs sent, BYE ends both legs, topol
   assert.equal(bInv.headers.via.length, 1, 'the carrier sees only our Via');
   assert.ok(!JSON.stringify(bInv.headers).includes('127.0.0.11'), 'no caller address leaks to the carrier');
   assert.ok(!JSON.stringify(ok.headers).includes('127.0.0.12'), 'no carrier address leaks to the caller');
-  assert.equal(bInv.headers['max-forwards'], 69);
+  assert.equal(Number(bInv.headers['max-forwards']), 69);
   // The carrier receives our ACK of its 200.
   await carrierA.waitRequest((r) => r.method === 'ACK' && r.headers['call-id'] === bInv.headers['call-id']);
   caller.send(ackFor(inv, ok));
@@ -192,7 +192,7 @@ test('re-INVITE is relayed to the other leg with its answer and ACKed on both', 
   const reRs = await new Promise<SipMsg>((resolve) => caller.send(reinv, (rs) => { if (rs.status >= 200) resolve(rs); }));
   assert.equal(reRs.status, 200);
   assert.ok(reRs.content.includes('50002'), 'the carrier\'s new SDP reached the caller');
-  const bRe = await carrierA.waitRequest((r) => r.method === 'INVITE' && r.headers.to.params?.tag === 'ri');
+  const bRe = await carrierA.waitRequest((r) => r.method === 'INVITE' && r.headers.to.params?.tag === 'ri' && r.headers.cseq.seq === 2);
   assert.equal(bRe.headers['call-id'], bRq.headers['call-id']);
   assert.ok(bRe.content.includes('40002'), 'the caller\'s new SDP reached the carrier');
   assert.equal(bRe.headers.cseq.seq, 2);
@@ -227,7 +227,7 @@ test('lost ACK: the 200 is retransmitted until the caller ACKs it', async () => 
   const ok = await okP;
   caller.send(ackFor(inv, ok));
   assert.ok(oks.length >= 2);
-  assert.equal(sw.sw.b2bua.calls.size, 1, 'the call is up after the late ACK');
+  assert.ok([...sw.sw.b2bua.calls].some((c) => c.rec.callerCallId === inv.headers['call-id'] && c.state === 2), 'the call is up after the late ACK');
   await new Promise((r) => setTimeout(r, 1200));
   const n = oks.length;
   await new Promise((r) => setTimeout(r, 1200));
@@ -240,11 +240,11 @@ test('lost ACK: the 200 is retransmitted until the caller ACKs it', async () => 
 test('unknown source IP: 403 and no routing', async () => {
   const stranger = createUa('127.0.0.66', 5070);
   try {
-    const before = carrierA.received.length + carrierB.received.length;
     const rs = await new Promise<SipMsg>((resolve) => stranger.send(invite(stranger, SW, SWP, '4455507'), (r) => { if (r.status >= 200) resolve(r); }));
     assert.equal(rs.status, 403);
     await new Promise((r) => setTimeout(r, 100));
-    assert.equal(carrierA.received.length + carrierB.received.length, before, 'no carrier was tried');
+    const tried = [...carrierA.received, ...carrierB.received].filter((r) => r.method === 'INVITE' && String(r.uri).includes('4455507'));
+    assert.equal(tried.length, 0, 'no carrier was tried');
     assert.equal(sw.sw.b2bua.counters.forbidden >= 1, true);
   } finally {
     stranger.stop();

@@ -18,13 +18,17 @@ export interface SwitchProcess {
 export async function spawnSwitch(configDir: string, env: Record<string, string> = {}, timeoutMs = 15_000): Promise<SwitchProcess> {
   const child = spawn(process.execPath, [MAIN], {
     cwd: ROOT,
-    env: { ...process.env, SSW_CONFIG: configDir, SSW_LOG_LEVEL: 'info', ...env },
+    // Info level is quiet (nothing per message) and carries the readiness line.
+    env: { ...process.env, SSW_CONFIG: configDir, ...env, SSW_LOG_LEVEL: 'info' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   await new Promise<void>((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error(`switch did not start in time:\n${out}`)), timeoutMs);
+    const t = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`switch did not start in time:\n${out}`));
+    }, timeoutMs);
     const onData = (b: Buffer) => {
       out += b.toString();
       if (out.includes('SIP listening')) {

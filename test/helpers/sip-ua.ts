@@ -26,7 +26,8 @@ export function createUa(address: string, port: number, onRequest?: (rq: SipMsg,
     },
     respond(rq, status, reason, extra = {}) {
       const rs = sip.makeResponse(rq, status, reason);
-      if (extra.toTag) rs.headers.to.params = { ...(rs.headers.to.params ?? {}), tag: extra.toTag };
+      // makeResponse shares header objects with the request: copy before adding the tag.
+      if (extra.toTag) rs.headers.to = { ...rs.headers.to, params: { ...(rs.headers.to.params ?? {}), tag: extra.toTag } };
       if (extra.contact) rs.headers.contact = [{ uri: extra.contact }];
       if (extra.content) {
         rs.content = extra.content;

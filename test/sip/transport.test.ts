@@ -77,7 +77,7 @@ test('TCP: a frame that never ends within the limit closes the connection', asyn
   assert.equal(s.data(), '');
 });
 
-test('TCP: conflicting Content-Length values close the connection after the error', async () => {
+test('TCP: conflicting Content-Length values close the connection after the error', { timeout: 10_000 }, async () => {
   const s = await tcpSession();
   s.sock.write(options('mcl', undefined, 'Content-Length: 5\r\n'));
   await s.closed;

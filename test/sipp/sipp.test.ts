@@ -28,7 +28,7 @@ before(async () => {
   assert.equal(spawnSync('sipp', ['-v']).error, undefined, 'sipp is installed (apt-get install -y sip-tester)');
   dataDir = mkdtempSync(join(tmpdir(), 'ssw-sipp-'));
   // The shipped example network, exactly as `npm start` runs it.
-  proc = await spawnSwitch(join(ROOT, 'config'), { SSW_DATA_DIR: dataDir, SSW_DB_URL: `sqlite:${join(dataDir, 'ssw.db')}`, SSW_LOG_LEVEL: 'warn' });
+  proc = await spawnSwitch(join(ROOT, 'config'), { SSW_DATA_DIR: dataDir, SSW_DB_URL: `sqlite:${join(dataDir, 'ssw.db')}` });
   await new Promise((r) => setTimeout(r, 200));
 });
 
