@@ -3,6 +3,7 @@ import type { Inbound, LocalAddress, Peer, TcpConnection, TransportLayer } from 
 import { TimerWheel, type Timer } from './timer-wheel.js';
 import { buildNon2xxAck, serializeRequest, serializeResponse, type OutRequest, type ResponseOptions } from './build.js';
 import { componentLogger } from '../util/log.js';
+import { newTag } from './ids.js';
 
 const log = componentLogger('transaction');
 
@@ -90,6 +91,8 @@ export class ServerTransaction {
   /** Sends a response; provisional responses may follow one another, one final ends it. */
   respond(status: number, o: ResponseOptions = {}): void {
     if (this.state !== SState.Proceeding) return; // a final was sent already: nothing more
+    // Every response but 100 carries a To tag (RFC 3261 §8.2.6.2); one per transaction, so it is stable.
+    if (status > 100 && !this.toTag && !this.req.to.tag) this.toTag = newTag();
     const opts = this.toTag && !o.toTag ? { ...o, toTag: this.toTag } : o;
     const buf = serializeResponse(this.req, this.layer.responseVia(this.req.topVia, this.src), status, opts, this.layer.server);
     this.#last = buf;
@@ -488,7 +491,8 @@ export class TransactionLayer {
 
   /** Answers a request outside any transaction (parse errors: 400 built from what could be read). */
   respondStateless(req: SipMessage, src: Inbound, status: number, o: ResponseOptions = {}): void {
-    const buf = serializeResponse(req, this.responseVia(req.topVia, src), status, o, this.server);
+    const opts = !o.toTag && !req.to.tag ? { ...o, toTag: newTag() } : o;
+    const buf = serializeResponse(req, this.responseVia(req.topVia, src), status, opts, this.server);
     this.#sendResponse(buf, req.topVia, src);
     inc(this.counters.responsesOut, status);
   }
