@@ -1,0 +1,141 @@
+/**
+ * Rate groups: named sets of rate rows, looked up by longest prefix among the rows in force at
+ * the call's start. The prefix index is pluggable so the WASM trie (`PrefixTable`, routing's
+ * issue) can replace the Map-based default without touching billing.
+ */
+import { createError } from '../util/errors.js';
+import { CALL_TYPES, type RateRow } from './rating.js';
+
+/** What billing needs from a prefix index: every stored prefix of `number`, longest first. */
+export interface PrefixIndex {
+  lookup(number: string): Array<{ value: number; length: number }>;
+}
+
+/** Builds an index over `prefixes`; `value` of a hit is the position in that array. */
+export type PrefixIndexFactory = (prefixes: readonly string[]) => PrefixIndex;
+
+/** The default index: one Map probe per candidate length, longest first. */
+export class MapPrefixIndex implements PrefixIndex {
+  readonly #map = new Map<string, number>();
+  readonly #lengths: number[];
+
+  constructor(prefixes: readonly string[]) {
+    const lengths = new Set<number>();
+    prefixes.forEach((p, i) => {
+      this.#map.set(p, i);
+      lengths.add(p.length);
+    });
+    this.#lengths = [...lengths].sort((a, b) => b - a);
+  }
+
+  /** Every stored prefix of `number`, longest first. */
+  lookup(number: string): Array<{ value: number; length: number }> {
+    const out: Array<{ value: number; length: number }> = [];
+    for (const len of this.#lengths) {
+      if (len > number.length) continue;
+      const v = this.#map.get(number.slice(0, len));
+      if (v !== undefined) out.push({ value: v, length: len });
+    }
+    return out;
+  }
+}
+
+export const mapPrefixIndex: PrefixIndexFactory = (prefixes) => new MapPrefixIndex(prefixes);
+
+export type RateLookup =
+  | { readonly ok: true; readonly row: RateRow }
+  | { readonly ok: false; readonly why: 'no-rate' | 'locked' };
+
+const PREFIX = /^[0-9]{1,32}$/;
+/** Rates above 1,000,000 per minute are typos, not tariffs; also keeps products far from 2^53. */
+const MAX_RATE = 1_000_000n * 10_000_000n;
+
+/** Why a row cannot be used, or null when it is valid. */
+export function rateRowProblem(row: RateRow): string | null {
+  if (!PREFIX.test(row.prefix)) return 'prefix must be 1 to 32 digits';
+  if (!CALL_TYPES.includes(row.callType)) return `call type must be one of ${CALL_TYPES.join(', ')}`;
+  if (row.ratePerMinute < 0n || row.ratePerMinute > MAX_RATE) return 'rate must be 0 .. 1000000';
+  if (row.connectionFee < 0n || row.connectionFee > MAX_RATE) return 'connection fee must be 0 .. 1000000';
+  if (!isPeriod(row.firstPeriod)) return 'first period must be an integer 1 .. 86400 s';
+  if (!isPeriod(row.nextPeriod)) return 'next period must be an integer 1 .. 86400 s';
+  if (!Number.isSafeInteger(row.effectiveFrom) || row.effectiveFrom < 0) return 'effective time must be epoch ms >= 0';
+  let last = 0;
+  for (const s of row.sections) {
+    if (!Number.isInteger(s.afterSeconds) || s.afterSeconds <= last || s.afterSeconds > 86_400 * 7) {
+      return 'section times must be ascending integers > 0 s';
+    }
+    if (s.ratePerMinute < 0n || s.ratePerMinute > MAX_RATE) return 'section rate must be 0 .. 1000000';
+    last = s.afterSeconds;
+  }
+  return null;
+}
+
+function isPeriod(n: number): boolean {
+  return Number.isInteger(n) && n >= 1 && n <= 86_400;
+}
+
+const badRateGroup = createError('SSW_ERR_BILLING_RATE_GROUP', 400);
+
+/** An immutable rate group; build a new one to change it and swap it in whole. */
+export class RateGroup {
+  readonly name: string;
+  readonly #index: PrefixIndex;
+  /** Rows per indexed prefix, ascending effectiveFrom. */
+  readonly #slots: RateRow[][];
+  readonly #rows: readonly RateRow[];
+
+  /** Validates every row (throws SSW_ERR_BILLING_RATE_GROUP listing the first bad one). */
+  constructor(name: string, rows: readonly RateRow[], indexFactory: PrefixIndexFactory = mapPrefixIndex) {
+    this.name = name;
+    const byPrefix = new Map<string, RateRow[]>();
+    rows.forEach((row, i) => {
+      const problem = rateRowProblem(row);
+      if (problem !== null) throw badRateGroup(`rate group ${name}, row ${i + 1} (${row.prefix}): ${problem}`, { row: i + 1 });
+      const list = byPrefix.get(row.prefix);
+      if (list === undefined) byPrefix.set(row.prefix, [row]);
+      else list.push(row);
+    });
+    const prefixes = [...byPrefix.keys()];
+    this.#slots = prefixes.map((p) => {
+      const list = byPrefix.get(p)!.sort((a, b) => a.effectiveFrom - b.effectiveFrom);
+      for (let i = 1; i < list.length; i++) {
+        if (list[i]!.effectiveFrom === list[i - 1]!.effectiveFrom) {
+          throw badRateGroup(`rate group ${name}: two rows for prefix ${p} take effect at the same time`, { prefix: p });
+        }
+      }
+      return list;
+    });
+    this.#index = indexFactory(prefixes);
+    this.#rows = Object.freeze([...rows]);
+  }
+
+  /** Number of rows (all effective times). */
+  get size(): number {
+    return this.#rows.length;
+  }
+
+  /** All rows as given. */
+  rows(): readonly RateRow[] {
+    return this.#rows;
+  }
+
+  /**
+   * The row for `callee` at `atMs`: the longest prefix that has a row in force then (the newest
+   * row whose effectiveFrom <= atMs). A locked row in force refuses; it does not fall through.
+   */
+  lookup(callee: string, atMs: number): RateLookup {
+    for (const hit of this.#index.lookup(callee)) {
+      const row = inForce(this.#slots[hit.value]!, atMs);
+      if (row === undefined) continue; // only future rows for this prefix: as if absent
+      return row.locked ? { ok: false, why: 'locked' } : { ok: true, row };
+    }
+    return { ok: false, why: 'no-rate' };
+  }
+}
+
+function inForce(list: readonly RateRow[], atMs: number): RateRow | undefined {
+  for (let i = list.length - 1; i >= 0; i--) {
+    if (list[i]!.effectiveFrom <= atMs) return list[i];
+  }
+  return undefined;
+}
