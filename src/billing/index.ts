@@ -26,3 +26,4 @@ export {
   type PackageView, type LedgerEntry, type LedgerReason, type BalanceSink, type Grant, type AuthResult,
   type AuthorizeOptions, type AvailableTime, type Settlement, type SettleResult, type VendorInput, type VendorCharge,
 } from './accounts.js';
+export { vendorRatePerMinute, compareRates, meetsMinProfit, withinMaxRate } from './routing-rates.js';
