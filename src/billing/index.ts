@@ -27,3 +27,4 @@ export {
   type AuthorizeOptions, type AvailableTime, type Settlement, type SettleResult, type VendorInput, type VendorCharge,
 } from './accounts.js';
 export { vendorRatePerMinute, compareRates, meetsMinProfit, withinMaxRate } from './routing-rates.js';
+export { parseRateDeck, rateDeckToCsv, RATE_DECK_COLUMNS, type RateDeckError, type RateDeckResult, type RateDeckOptions } from './rate-deck.js';
