@@ -46,7 +46,7 @@ export function parseRateDeck(input: string | Buffer, options: RateDeckOptions =
   const every = options.progressEvery ?? 10_000;
   let records: string[][];
   try {
-    records = parse(input, { bom: true, trim: true, relax_column_count: true });
+    records = parse(typeof input === 'string' ? Buffer.from(input) : input, { bom: true, trim: true, relax_column_count: true });
   } catch (e) {
     const err = e as { lines?: number; message?: string };
     return { ok: false, errors: [{ line: err.lines ?? 0, reason: `CSV syntax: ${err.message ?? String(e)}` }] };
@@ -63,24 +63,28 @@ export function parseRateDeck(input: string | Buffer, options: RateDeckOptions =
   for (const need of ['prefix', 'rate']) {
     if (!col.has(need)) return { ok: false, errors: [{ line: 1, reason: `missing column "${need}"` }] };
   }
+  const cols = Object.fromEntries(RATE_DECK_COLUMNS.map((c) => [c, col.get(c) ?? -1])) as Cols;
   const rows: RateRow[] = [];
   const errors: RateDeckError[] = [];
-  const seen = new Map<string, number>();
+  // index in `rows` of each prefix's first row; a prefix on several lines (rate changes) is
+  // checked in `again`; rowLines[i] is the file line of rows[i]
+  const firstRow = new Map<string, number>();
+  const rowLines: number[] = [];
+  const again = new Map<string, Array<{ line: number; effectiveFrom: number }>>();
   // blank lines are kept as [''] records so that record i is file line i + 1 (a quoted field
   // spanning lines would shift this; rate decks have none)
   for (let i = 1; i < records.length; i++) {
     const line = i + 1;
     const rec = records[i]!;
     if (rec.length === 1 && rec[0] === '') continue;
-    const r = toRow(rec, col);
+    const r = toRow(rec, cols);
     if (typeof r === 'string') errors.push({ line, reason: r });
     else {
-      const key = `${r.prefix}@${r.effectiveFrom}`;
-      const first = seen.get(key);
-      if (first !== undefined) errors.push({ line, reason: `prefix ${r.prefix} with the same effective time as line ${first}` });
+      const clash = sameTime(r, line, firstRow, again, rows, rowLines);
+      if (clash !== 0) errors.push({ line, reason: `prefix ${r.prefix} with the same effective time as line ${clash}` });
       else {
-        seen.set(key, line);
         rows.push(r);
+        rowLines.push(line);
       }
     }
     if (errors.length >= maxErrors) break;
@@ -90,10 +94,34 @@ export function parseRateDeck(input: string | Buffer, options: RateDeckOptions =
   return errors.length > 0 ? { ok: false, errors } : { ok: true, rows };
 }
 
-function toRow(rec: readonly string[], col: ReadonlyMap<string, number>): RateRow | string {
-  const get = (name: string): string => {
-    const i = col.get(name);
-    return i === undefined ? '' : rec[i] ?? '';
+/** Line of an earlier row with this prefix and effective time, or 0; records this row. */
+function sameTime(
+  r: RateRow, line: number, firstRow: Map<string, number>, again: Map<string, Array<{ line: number; effectiveFrom: number }>>,
+  rows: readonly RateRow[], rowLines: readonly number[],
+): number {
+  const first = firstRow.get(r.prefix);
+  if (first === undefined) {
+    firstRow.set(r.prefix, rows.length);
+    return 0;
+  }
+  let list = again.get(r.prefix);
+  if (list === undefined) {
+    list = [{ line: rowLines[first]!, effectiveFrom: rows[first]!.effectiveFrom }];
+    again.set(r.prefix, list);
+  }
+  const hit = list.find((x) => x.effectiveFrom === r.effectiveFrom);
+  if (hit !== undefined) return hit.line;
+  list.push({ line, effectiveFrom: r.effectiveFrom });
+  return 0;
+}
+
+/** Column positions, -1 when absent; computed once per deck. */
+type Cols = Readonly<Record<(typeof RATE_DECK_COLUMNS)[number], number>>;
+
+function toRow(rec: readonly string[], cols: Cols): RateRow | string {
+  const get = (name: keyof Cols): string => {
+    const i = cols[name];
+    return i < 0 ? '' : rec[i] ?? '';
   };
   const rate = moneyField(get('rate'), 'rate');
   if (typeof rate === 'string') return rate;

@@ -80,33 +80,38 @@ const badRateGroup = createError('SSW_ERR_BILLING_RATE_GROUP', 400);
 export class RateGroup {
   readonly name: string;
   readonly #index: PrefixIndex;
-  /** Rows per indexed prefix, ascending effectiveFrom. */
-  readonly #slots: RateRow[][];
+  /** Per indexed prefix: its one row, or its rows in ascending effectiveFrom (rare). */
+  readonly #slots: Array<RateRow | RateRow[]>;
   readonly #rows: readonly RateRow[];
 
   /** Validates every row (throws SSW_ERR_BILLING_RATE_GROUP listing the first bad one). */
   constructor(name: string, rows: readonly RateRow[], indexFactory: PrefixIndexFactory = mapPrefixIndex) {
     this.name = name;
-    const byPrefix = new Map<string, RateRow[]>();
-    rows.forEach((row, i) => {
+    // one Map entry per prefix holding the row itself: a 1,000,000-row deck makes no arrays
+    const byPrefix = new Map<string, RateRow | RateRow[]>();
+    for (let i = 0; i < rows.length; i++) {
+      const row = rows[i]!;
       const problem = rateRowProblem(row);
       if (problem !== null) throw badRateGroup(`rate group ${name}, row ${i + 1} (${row.prefix}): ${problem}`, { row: i + 1 });
-      const list = byPrefix.get(row.prefix);
-      if (list === undefined) byPrefix.set(row.prefix, [row]);
-      else list.push(row);
-    });
+      const had = byPrefix.get(row.prefix);
+      if (had === undefined) byPrefix.set(row.prefix, row);
+      else if (Array.isArray(had)) had.push(row);
+      else byPrefix.set(row.prefix, [had, row]);
+    }
     const prefixes = [...byPrefix.keys()];
     this.#slots = prefixes.map((p) => {
-      const list = byPrefix.get(p)!.sort((a, b) => a.effectiveFrom - b.effectiveFrom);
-      for (let i = 1; i < list.length; i++) {
-        if (list[i]!.effectiveFrom === list[i - 1]!.effectiveFrom) {
+      const slot = byPrefix.get(p)!;
+      if (!Array.isArray(slot)) return slot;
+      slot.sort((a, b) => a.effectiveFrom - b.effectiveFrom);
+      for (let i = 1; i < slot.length; i++) {
+        if (slot[i]!.effectiveFrom === slot[i - 1]!.effectiveFrom) {
           throw badRateGroup(`rate group ${name}: two rows for prefix ${p} take effect at the same time`, { prefix: p });
         }
       }
-      return list;
+      return slot;
     });
     this.#index = indexFactory(prefixes);
-    this.#rows = Object.freeze([...rows]);
+    this.#rows = Object.freeze(rows.slice());
   }
 
   /** Number of rows (all effective times). */
@@ -133,7 +138,9 @@ export class RateGroup {
   }
 }
 
-function inForce(list: readonly RateRow[], atMs: number): RateRow | undefined {
+function inForce(slot: RateRow | readonly RateRow[], atMs: number): RateRow | undefined {
+  if (!Array.isArray(slot)) return (slot as RateRow).effectiveFrom <= atMs ? (slot as RateRow) : undefined;
+  const list = slot as readonly RateRow[];
   for (let i = list.length - 1; i >= 0; i--) {
     if (list[i]!.effectiveFrom <= atMs) return list[i];
   }
