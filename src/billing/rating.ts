@@ -8,7 +8,7 @@
  *    the section each second falls in; the connection fee is due when any second is paid in money;
  *  - the fee is summed exactly as a fraction and rounded UP once, at SERVER_BILLING_FEE_PRECISION.
  */
-import { ceilDiv, precisionStep, type Money } from './money.js';
+import { ceilDiv, floorDiv, precisionStep, type Money } from './money.js';
 import type { BillingSettings } from './settings.js';
 
 export type CallType = 'on-net' | 'local' | 'national' | 'international' | 'other';
@@ -135,7 +135,8 @@ export const MAX_GRANT_SECONDS = 7 * 86_400;
 /**
  * The most billed seconds (0, or first + k x next) whose cost fits `available`, at most
  * `capSeconds` of hold time. 0 means not even the first period (with its connection fee) fits.
- * Cost is non-decreasing in k (rates are never negative), so a binary search is exact.
+ * Without sections this is closed-form; with sections, a binary search (cost never decreases
+ * with k because rates are never negative). Both are exact.
  */
 export function maxAffordableBilledSeconds(
   row: RateRow, available: Money, packageSeconds: number, feePrecision: number, capSeconds: number,
@@ -143,14 +144,29 @@ export function maxAffordableBilledSeconds(
   const cap = Math.min(capSeconds, MAX_GRANT_SECONDS);
   if (cap < 1 || costOfBilled(row, row.firstPeriod, packageSeconds, feePrecision) > available) return 0;
   // k periods beyond the first; the cap bounds hold time, so allow one period that the cap cuts
+  const kCap = Math.max(0, Math.ceil((cap - row.firstPeriod) / row.nextPeriod));
+  if (row.sections.length > 0) return row.firstPeriod + searchPeriods(row, available, packageSeconds, feePrecision, kCap) * row.nextPeriod;
+  // cost(B) = ceil(N / 60q) x q <= A  <=>  N <= 60q x floor(A / q), N = 60 fee + rate x (B - P)
+  const step = precisionStep(feePrecision);
+  const budget = 60n * step * floorDiv(available, step) - 60n * row.connectionFee;
+  let most: number; // most billed seconds the money allows (Infinity: free)
+  if (budget < 0n) most = packageSeconds; // only what the package covers
+  else if (row.ratePerMinute === 0n) most = Infinity;
+  else most = packageSeconds + Number(budget / row.ratePerMinute);
+  const k = most === Infinity ? kCap : Math.floor((most - row.firstPeriod) / row.nextPeriod);
+  return row.firstPeriod + Math.max(0, Math.min(kCap, k)) * row.nextPeriod;
+}
+
+/** Largest k in [0, kCap] with cost(first + k x next) <= available, given cost(first) fits. */
+export function searchPeriods(row: RateRow, available: Money, packageSeconds: number, feePrecision: number, kCap: number): number {
   let lo = 0;
-  let hi = Math.max(0, Math.ceil((cap - row.firstPeriod) / row.nextPeriod));
+  let hi = kCap;
   while (lo < hi) {
     const mid = lo + Math.ceil((hi - lo) / 2);
     if (costOfBilled(row, row.firstPeriod + mid * row.nextPeriod, packageSeconds, feePrecision) <= available) lo = mid;
     else hi = mid - 1;
   }
-  return row.firstPeriod + lo * row.nextPeriod;
+  return lo;
 }
 
 /**

@@ -5,6 +5,7 @@ import {
   RateGroup, MapPrefixIndex, money, rateCall, makeBillingSettings, roundHoldMs, billedSecondsFor, costOfBilled,
   maxAffordableBilledSeconds, maxHoldMsFor, MAX_GRANT_SECONDS, type RateRow, type PrefixIndex,
 } from '../../src/billing/index.js';
+import { searchPeriods } from '../../src/billing/rating.js';
 
 function row(prefix: string, rate: string, extra: Partial<RateRow> = {}): RateRow {
   return {
@@ -115,4 +116,14 @@ test('property: the max duration is affordable and one precision step more is no
     // at the 7-day search limit the cap, not the money, is what stops the call
     return costOfBilled(r, at, 0, prec) <= avail && (billed >= MAX_GRANT_SECONDS || costOfBilled(r, over, 0, prec) > avail);
   }), { numRuns: 1000 });
+});
+
+test('property: the closed-form affordable time equals the binary search, packages included', () => {
+  fc.assert(fc.property(rowArb, fc.bigInt({ min: -1_000_000n, max: 50_000_000n }), fc.integer({ min: 0, max: 400 }), fc.integer({ min: 0, max: 7 }), fc.integer({ min: 1, max: 20_000 }), (r, avail, pkg, prec, cap) => {
+    const flat = { ...r, sections: [] };
+    const fast = maxAffordableBilledSeconds(flat, avail, pkg, prec, cap);
+    if (costOfBilled(flat, flat.firstPeriod, pkg, prec) > avail) return fast === 0;
+    const kCap = Math.max(0, Math.ceil((cap - flat.firstPeriod) / flat.nextPeriod));
+    return fast === flat.firstPeriod + searchPeriods(flat, avail, pkg, prec, kCap) * flat.nextPeriod;
+  }), { numRuns: 3000 });
 });
