@@ -5,6 +5,7 @@
  */
 import { createError } from '../util/errors.js';
 import { CALL_TYPES, type RateRow } from './rating.js';
+import { checkPacked, packedPrefixes, packedRow, type PackedRates } from './packed-rates.js';
 
 /** What billing needs from a prefix index: every stored prefix of `number`, longest first. */
 export interface PrefixIndex {
@@ -76,17 +77,21 @@ function isPeriod(n: number): boolean {
 
 const badRateGroup = createError('SSW_ERR_BILLING_RATE_GROUP', 400);
 
-/** An immutable rate group; build a new one to change it and swap it in whole. */
-export class RateGroup {
-  readonly name: string;
-  readonly #index: PrefixIndex;
-  /** Per indexed prefix: its one row, or its rows in ascending effectiveFrom (rare). */
+/** Where a group's rows live: row objects, or packed arrays from a worker. */
+interface SlotSource {
+  readonly size: number;
+  /** The newest row of `slot` with effectiveFrom <= atMs, or undefined. */
+  find(slot: number, atMs: number): RateRow | undefined;
+  rows(): readonly RateRow[];
+}
+
+/** Rows given as objects: a Map by prefix built (and validated) in the constructor. */
+class RowSlots implements SlotSource {
+  readonly prefixes: string[];
   readonly #slots: Array<RateRow | RateRow[]>;
   readonly #rows: readonly RateRow[];
 
-  /** Validates every row (throws SSW_ERR_BILLING_RATE_GROUP listing the first bad one). */
-  constructor(name: string, rows: readonly RateRow[], indexFactory: PrefixIndexFactory = mapPrefixIndex) {
-    this.name = name;
+  constructor(name: string, rows: readonly RateRow[]) {
     // one Map entry per prefix holding the row itself: a 1,000,000-row deck makes no arrays
     const byPrefix = new Map<string, RateRow | RateRow[]>();
     for (let i = 0; i < rows.length; i++) {
@@ -98,8 +103,8 @@ export class RateGroup {
       else if (Array.isArray(had)) had.push(row);
       else byPrefix.set(row.prefix, [had, row]);
     }
-    const prefixes = [...byPrefix.keys()];
-    this.#slots = prefixes.map((p) => {
+    this.prefixes = [...byPrefix.keys()];
+    this.#slots = this.prefixes.map((p) => {
       const slot = byPrefix.get(p)!;
       if (!Array.isArray(slot)) return slot;
       slot.sort((a, b) => a.effectiveFrom - b.effectiveFrom);
@@ -110,18 +115,97 @@ export class RateGroup {
       }
       return slot;
     });
-    this.#index = indexFactory(prefixes);
     this.#rows = Object.freeze(rows.slice());
   }
 
-  /** Number of rows (all effective times). */
   get size(): number {
     return this.#rows.length;
   }
 
-  /** All rows as given. */
+  find(slot: number, atMs: number): RateRow | undefined {
+    const s = this.#slots[slot]!;
+    if (!Array.isArray(s)) return (s as RateRow).effectiveFrom <= atMs ? (s as RateRow) : undefined;
+    const list = s as readonly RateRow[];
+    for (let i = list.length - 1; i >= 0; i--) {
+      if (list[i]!.effectiveFrom <= atMs) return list[i];
+    }
+    return undefined;
+  }
+
   rows(): readonly RateRow[] {
     return this.#rows;
+  }
+}
+
+/** Rows packed by a worker: wrapping costs nothing per row; rows are built when first used. */
+class PackedSlots implements SlotSource {
+  readonly #p: PackedRates;
+  readonly #cache = new Map<number, RateRow>();
+
+  constructor(p: PackedRates) {
+    checkPacked(p);
+    this.#p = p;
+  }
+
+  get size(): number {
+    return this.#p.count;
+  }
+
+  find(slot: number, atMs: number): RateRow | undefined {
+    const p = this.#p;
+    for (let i = p.slotStart[slot + 1]! - 1; i >= p.slotStart[slot]!; i--) {
+      if (p.effectiveFrom[i]! <= atMs) {
+        let row = this.#cache.get(i);
+        if (row === undefined) this.#cache.set(i, (row = packedRow(p, slot, i)));
+        return row;
+      }
+    }
+    return undefined;
+  }
+
+  rows(): readonly RateRow[] {
+    const p = this.#p;
+    const out: RateRow[] = [];
+    for (let s = 0; s < p.slots; s++) for (let i = p.slotStart[s]!; i < p.slotStart[s + 1]!; i++) out.push(packedRow(p, s, i));
+    return out;
+  }
+}
+
+/** An immutable rate group; build a new one to change it and swap it in whole. */
+export class RateGroup {
+  readonly name: string;
+  #index: PrefixIndex;
+  #source: SlotSource;
+
+  /** Validates every row (throws SSW_ERR_BILLING_RATE_GROUP naming the first bad one). */
+  constructor(name: string, rows: readonly RateRow[], indexFactory: PrefixIndexFactory = mapPrefixIndex) {
+    this.name = name;
+    const source = new RowSlots(name, rows);
+    this.#source = source;
+    this.#index = indexFactory(source.prefixes);
+  }
+
+  /**
+   * Wraps rows packed by `packRateRows` (in a worker, from validated rows). `index` maps
+   * `packedPrefixes(packed)` to slot numbers; pass one built in the worker (the WASM trie image)
+   * to keep the main thread free, or a factory to build it here.
+   */
+  static fromPacked(name: string, packed: PackedRates, index: PrefixIndex | PrefixIndexFactory = mapPrefixIndex): RateGroup {
+    const g = new RateGroup(name, []);
+    const source = new PackedSlots(packed);
+    g.#source = source;
+    g.#index = typeof index === 'function' ? index(packedPrefixes(packed)) : index;
+    return g;
+  }
+
+  /** Number of rows (all effective times). */
+  get size(): number {
+    return this.#source.size;
+  }
+
+  /** All rows (materialized for a packed group: for export, not for the call path). */
+  rows(): readonly RateRow[] {
+    return this.#source.rows();
   }
 
   /**
@@ -130,19 +214,10 @@ export class RateGroup {
    */
   lookup(callee: string, atMs: number): RateLookup {
     for (const hit of this.#index.lookup(callee)) {
-      const row = inForce(this.#slots[hit.value]!, atMs);
+      const row = this.#source.find(hit.value, atMs);
       if (row === undefined) continue; // only future rows for this prefix: as if absent
       return row.locked ? { ok: false, why: 'locked' } : { ok: true, row };
     }
     return { ok: false, why: 'no-rate' };
   }
-}
-
-function inForce(slot: RateRow | readonly RateRow[], atMs: number): RateRow | undefined {
-  if (!Array.isArray(slot)) return (slot as RateRow).effectiveFrom <= atMs ? (slot as RateRow) : undefined;
-  const list = slot as readonly RateRow[];
-  for (let i = list.length - 1; i >= 0; i--) {
-    if (list[i]!.effectiveFrom <= atMs) return list[i];
-  }
-  return undefined;
 }
