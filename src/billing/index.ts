@@ -28,4 +28,4 @@ export {
 } from './accounts.js';
 export { vendorRatePerMinute, compareRates, meetsMinProfit, withinMaxRate } from './routing-rates.js';
 export { parseRateDeck, rateDeckToCsv, RATE_DECK_COLUMNS, type RateDeckError, type RateDeckResult, type RateDeckOptions } from './rate-deck.js';
-export { packRateRows, packedTransferList, packedPrefixes, checkPacked, packedRow, type PackedRates } from './packed-rates.js';
+export { packRateRows, PackedPrefixIndex, packedTransferList, packedPrefixes, checkPacked, packedRow, type PackedRates } from './packed-rates.js';

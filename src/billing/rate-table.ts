@@ -5,7 +5,7 @@
  */
 import { createError } from '../util/errors.js';
 import { CALL_TYPES, type RateRow } from './rating.js';
-import { checkPacked, packedPrefixes, packedRow, type PackedRates } from './packed-rates.js';
+import { checkPacked, packedPrefixes, packedRow, PackedPrefixIndex, type PackedRates } from './packed-rates.js';
 
 /** What billing needs from a prefix index: every stored prefix of `number`, longest first. */
 export interface PrefixIndex {
@@ -186,15 +186,15 @@ export class RateGroup {
   }
 
   /**
-   * Wraps rows packed by `packRateRows` (in a worker, from validated rows). `index` maps
-   * `packedPrefixes(packed)` to slot numbers; pass one built in the worker (the WASM trie image)
-   * to keep the main thread free, or a factory to build it here.
+   * Wraps rows packed by `packRateRows` (in a worker, from validated rows) in O(1). By default
+   * lookups use the packed hash table; pass a PrefixIndex over `packedPrefixes(packed)` (the WASM
+   * trie, built in the worker) or a factory to use another index.
    */
-  static fromPacked(name: string, packed: PackedRates, index: PrefixIndex | PrefixIndexFactory = mapPrefixIndex): RateGroup {
+  static fromPacked(name: string, packed: PackedRates, index?: PrefixIndex | PrefixIndexFactory): RateGroup {
     const g = new RateGroup(name, []);
     const source = new PackedSlots(packed);
     g.#source = source;
-    g.#index = typeof index === 'function' ? index(packedPrefixes(packed)) : index;
+    g.#index = index === undefined ? new PackedPrefixIndex(packed) : typeof index === 'function' ? index(packedPrefixes(packed)) : index;
     return g;
   }
 

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import {
-  RateGroup, MapPrefixIndex, packRateRows, packedTransferList, packedPrefixes, parseRateDeck, money, type RateRow, type PackedRates,
+  RateGroup, MapPrefixIndex, PackedPrefixIndex, packRateRows, packedTransferList, packedPrefixes, parseRateDeck, money, type RateRow, type PackedRates,
 } from '../../src/billing/index.js';
 
 const rowArb: fc.Arbitrary<RateRow> = fc.record({
@@ -28,9 +28,21 @@ test('property: a packed group (after a transfer) answers every lookup like the 
       // what Piscina does with a transfer list: the worker's buffers move, nothing is copied
       const moved = structuredClone(packed, { transfer: packedTransferList(packed) }) as PackedRates;
       assert.equal(packed.rate.length, 0, 'buffers were transferred');
-      const group = RateGroup.fromPacked('g', moved, new MapPrefixIndex(packedPrefixes(moved)));
+      const group = RateGroup.fromPacked('g', moved); // the packed hash table as index
+      const viaMap = RateGroup.fromPacked('g', moved, new MapPrefixIndex(packedPrefixes(moved)));
       assert.equal(group.size, rows.length);
-      for (const [callee, at] of probes) assert.deepEqual(group.lookup(callee, at), plain.lookup(callee, at), `${callee} @ ${at}`);
+      for (const [callee, at] of probes) {
+        assert.deepEqual(group.lookup(callee, at), plain.lookup(callee, at), `${callee} @ ${at}`);
+        assert.deepEqual(viaMap.lookup(callee, at), plain.lookup(callee, at), `${callee} @ ${at} (Map index)`);
+      }
+      // every stored prefix is found by the packed hash index, with all its shorter prefixes
+      const idx = new PackedPrefixIndex(moved);
+      const names = packedPrefixes(moved);
+      for (const [s, p] of names.entries()) {
+        const hits = idx.lookup(p + '9');
+        assert.deepEqual(hits.map((h) => names[h.value]), names.filter((q) => (p + '9').startsWith(q)).sort((a, b) => b.length - a.length));
+        assert.ok(hits.some((h) => h.value === s));
+      }
       const key = (r: RateRow) => `${r.prefix}@${r.effectiveFrom}`;
       assert.deepEqual([...group.rows()].sort((a, b) => (key(a) < key(b) ? -1 : 1)), [...rows].sort((a, b) => (key(a) < key(b) ? -1 : 1)));
     },
@@ -42,6 +54,8 @@ test('a parsed deck packs, and a torn transfer is refused', () => {
   assert.ok(deck.ok);
   const p = packRateRows(deck.rows);
   assert.deepEqual(packedPrefixes(p), ['44', '447']);
+  assert.equal(p.slotStart[1], 2); // both 44 rows in one slot, older first
+  assert.ok(p.effectiveFrom[0]! < p.effectiveFrom[1]!);
   const g = RateGroup.fromPacked('d', p);
   const r = g.lookup('4412', Date.parse('2026-02-01'));
   assert.ok(r.ok && r.row.ratePerMinute === money('0.2'));
