@@ -172,9 +172,9 @@ const workerCode = `
 const { parentPort, workerData } = require('node:worker_threads');
 import(workerData.lib).then((b) => {
   const t0 = performance.now();
-  const r = b.parseRateDeck(Buffer.from(workerData.bytes.buffer, workerData.bytes.byteOffset, workerData.bytes.byteLength));
+  const r = b.importRateDeck(Buffer.from(workerData.bytes.buffer, workerData.bytes.byteOffset, workerData.bytes.byteLength));
   if (!r.ok) throw new Error(JSON.stringify(r.errors.slice(0, 3)));
-  const packed = b.packRateRows(r.rows);
+  const packed = r.packed;
   parentPort.postMessage({ packed, ms: performance.now() - t0 }, b.packedTransferList(packed));
 });`;
 const lib = new URL('../src/billing/index.js', import.meta.url).href;

@@ -27,5 +27,5 @@ export {
   type AuthorizeOptions, type AvailableTime, type Settlement, type SettleResult, type VendorInput, type VendorCharge,
 } from './accounts.js';
 export { vendorRatePerMinute, compareRates, meetsMinProfit, withinMaxRate } from './routing-rates.js';
-export { parseRateDeck, rateDeckToCsv, RATE_DECK_COLUMNS, type RateDeckError, type RateDeckResult, type RateDeckOptions } from './rate-deck.js';
-export { packRateRows, PackedPrefixIndex, packedTransferList, packedPrefixes, checkPacked, packedRow, type PackedRates } from './packed-rates.js';
+export { parseRateDeck, importRateDeck, rateDeckToCsv, RATE_DECK_COLUMNS, type RateDeckError, type RateDeckResult, type RateDeckOptions } from './rate-deck.js';
+export { packRateRows, PackedPrefixIndex, type RowGrouping, packedTransferList, packedPrefixes, checkPacked, packedRow, type PackedRates } from './packed-rates.js';

@@ -42,25 +42,34 @@ function fnvStep(h: number, code: number): number {
 }
 const FNV_SEED = 0x811c9dc5;
 
-/** Packs (already validated) rows in O(n): no sort but within a prefix's few rows. */
-export function packRateRows(rows: readonly RateRow[]): PackedRates {
-  const n = rows.length;
-  // slot of each prefix in order of first appearance, and how many rows each slot has
+/** Which rows share a prefix: slot of each row (0.. in order of first appearance) and the count. */
+export interface RowGrouping {
+  readonly slotOfRow: ArrayLike<number>;
+  readonly slots: number;
+}
+
+/** Slot of each row by prefix, in order of first appearance. */
+function groupRows(rows: readonly RateRow[]): RowGrouping {
   const slotOf = new Map<string, number>();
-  const slotOfRow = new Int32Array(n);
-  const sizes: number[] = [];
-  for (let i = 0; i < n; i++) {
+  const slotOfRow = new Int32Array(rows.length);
+  for (let i = 0; i < rows.length; i++) {
     const p = rows[i]!.prefix;
     let s = slotOf.get(p);
-    if (s === undefined) {
-      s = sizes.length;
-      slotOf.set(p, s);
-      sizes.push(0);
-    }
+    if (s === undefined) slotOf.set(p, (s = slotOf.size));
     slotOfRow[i] = s;
-    sizes[s]!++;
   }
-  const slots = sizes.length;
+  return { slotOfRow, slots: slotOf.size };
+}
+
+/**
+ * Packs (already validated) rows in O(n): no sort but within a prefix's few rows. `grouping`,
+ * when the caller already knows it (importRateDeck), saves building a Map over the prefixes.
+ */
+export function packRateRows(rows: readonly RateRow[], grouping: RowGrouping = groupRows(rows)): PackedRates {
+  const n = rows.length;
+  const { slotOfRow, slots } = grouping;
+  const sizes = new Uint32Array(slots);
+  for (let i = 0; i < n; i++) sizes[slotOfRow[i]!]!++;
   const slotStart = new Uint32Array(slots + 1);
   for (let s = 0; s < slots; s++) slotStart[s + 1] = slotStart[s]! + sizes[s]!;
   // counting placement: order[k] = index in `rows` of packed row k
@@ -82,7 +91,7 @@ export function packRateRows(rows: readonly RateRow[]): PackedRates {
   const secRow: number[] = [];
   const secAfter: number[] = [];
   const secRate: bigint[] = [];
-  const prefixes = [...slotOf.keys()];
+  const prefixes = Array.from({ length: slots }, (_, s) => rows[order[slotStart[s]!]!]!.prefix);
   let chars = 0;
   let maxPrefixLength = 0;
   for (const p of prefixes) {

@@ -14,6 +14,7 @@ import { stringify } from 'csv-stringify/sync';
 import { formatMoney, parseMoney, type Money } from './money.js';
 import { CALL_TYPES, type CallType, type RateRow, type RateSection } from './rating.js';
 import { rateRowProblem } from './rate-table.js';
+import { packRateRows, type PackedRates } from './packed-rates.js';
 
 export const RATE_DECK_COLUMNS = [
   'prefix', 'area_name', 'call_type', 'rate', 'first_period', 'next_period', 'connection_fee', 'sections', 'effective_from', 'locked',
@@ -42,6 +43,22 @@ const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?(Z|[+-]\d{2}:\d{
 
 /** Parses and validates a whole deck; never throws on bad input, reports each bad line. */
 export function parseRateDeck(input: string | Buffer, options: RateDeckOptions = {}): RateDeckResult {
+  const r = parseDeck(input, options);
+  return r.ok ? { ok: true, rows: r.rows } : r;
+}
+
+/**
+ * What a worker runs: parse, validate and pack in one pass (the prefix grouping found while
+ * checking duplicates is reused by the packing), ready for `packedTransferList`.
+ */
+export function importRateDeck(input: string | Buffer, options: RateDeckOptions = {}):
+  { readonly ok: true; readonly packed: PackedRates } | { readonly ok: false; readonly errors: RateDeckError[] } {
+  const r = parseDeck(input, options);
+  return r.ok ? { ok: true, packed: packRateRows(r.rows, { slotOfRow: r.slotOfRow, slots: r.slots }) } : r;
+}
+
+function parseDeck(input: string | Buffer, options: RateDeckOptions):
+  { ok: true; rows: RateRow[]; slotOfRow: number[]; slots: number } | { ok: false; errors: RateDeckError[] } {
   const maxErrors = options.maxErrors ?? 100;
   const every = options.progressEvery ?? 10_000;
   let records: string[][];
@@ -70,6 +87,9 @@ export function parseRateDeck(input: string | Buffer, options: RateDeckOptions =
   // checked in `again`; rowLines[i] is the file line of rows[i]
   const firstRow = new Map<string, number>();
   const rowLines: number[] = [];
+  // slot (distinct prefix, in order of first appearance) of each row, for packRateRows
+  const slotOfRow: number[] = [];
+  let slots = 0;
   const again = new Map<string, Array<{ line: number; effectiveFrom: number }>>();
   // blank lines are kept as [''] records so that record i is file line i + 1 (a quoted field
   // spanning lines would shift this; rate decks have none)
@@ -83,6 +103,8 @@ export function parseRateDeck(input: string | Buffer, options: RateDeckOptions =
       const clash = sameTime(r, line, firstRow, again, rows, rowLines);
       if (clash !== 0) errors.push({ line, reason: `prefix ${r.prefix} with the same effective time as line ${clash}` });
       else {
+        const first = firstRow.get(r.prefix)!;
+        slotOfRow.push(first === rows.length ? slots++ : slotOfRow[first]!);
         rows.push(r);
         rowLines.push(line);
       }
@@ -91,7 +113,7 @@ export function parseRateDeck(input: string | Buffer, options: RateDeckOptions =
     if (options.onProgress !== undefined && i % every === 0) options.onProgress(i);
   }
   options.onProgress?.(records.length - 1);
-  return errors.length > 0 ? { ok: false, errors } : { ok: true, rows };
+  return errors.length > 0 ? { ok: false, errors } : { ok: true, rows, slotOfRow, slots };
 }
 
 /** Line of an earlier row with this prefix and effective time, or 0; records this row. */

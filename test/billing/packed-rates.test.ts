@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import {
-  RateGroup, MapPrefixIndex, PackedPrefixIndex, packRateRows, packedTransferList, packedPrefixes, parseRateDeck, money, type RateRow, type PackedRates,
+  RateGroup, MapPrefixIndex, PackedPrefixIndex, packRateRows, importRateDeck, rateDeckToCsv, packedTransferList, packedPrefixes, parseRateDeck, money, type RateRow, type PackedRates,
 } from '../../src/billing/index.js';
 
 const rowArb: fc.Arbitrary<RateRow> = fc.record({
@@ -60,4 +60,16 @@ test('a parsed deck packs, and a torn transfer is refused', () => {
   const r = g.lookup('4412', Date.parse('2026-02-01'));
   assert.ok(r.ok && r.row.ratePerMinute === money('0.2'));
   assert.throws(() => RateGroup.fromPacked('bad', { ...p, count: p.count + 1 }), { code: 'SSW_ERR_BILLING_PACKED' });
+});
+
+test('property: importRateDeck packs exactly what parse-then-pack gives', () => {
+  fc.assert(fc.property(fc.uniqueArray(rowArb, { selector: (r) => `${r.prefix}@${r.effectiveFrom}`, maxLength: 40 }), (rows) => {
+    const csv = rateDeckToCsv(rows.map((r) => ({ ...r, areaName: r.areaName.trim() })));
+    const a = importRateDeck(csv);
+    const parsed = parseRateDeck(csv);
+    assert.ok(a.ok && parsed.ok);
+    assert.deepEqual(a.packed, packRateRows(parsed.rows));
+  }), { numRuns: 200 });
+  const bad = importRateDeck('prefix,rate\n44,x\n');
+  assert.ok(!bad.ok && bad.errors[0]!.line === 2);
 });
