@@ -264,7 +264,9 @@ export class AccountBook {
   updateAccount(id: string, patch: AccountPatch): void {
     const a = this.#get(id);
     if (patch.creditLimit !== undefined && patch.creditLimit < 0n) throw badAccount(`credit limit must be >= 0`);
-    Object.assign(a, patch);
+    if (patch.maxConcurrent !== undefined && (!Number.isInteger(patch.maxConcurrent) || patch.maxConcurrent < 0)) throw badAccount(`maxConcurrent must be >= 0`);
+    // only the keys given with a value: { locked: undefined } must not clear the field
+    for (const [k, v] of Object.entries(patch)) if (v !== undefined) Object.assign(a, { [k]: v });
   }
 
   /** Gives an account a package of free seconds. */

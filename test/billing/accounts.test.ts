@@ -35,6 +35,14 @@ function granted(r: ReturnType<AccountBook['authorize']>): Grant {
   return r as Grant;
 }
 
+test('a locked account can be unlocked by a patch; the next call passes', () => {
+  const b = book();
+  b.addAccount(customer({ locked: true }));
+  assert.equal((b.authorize('c1', '447700', NOW) as { reason: string }).reason, 'Account locked');
+  b.updateAccount('c1', { locked: false });
+  granted(b.authorize('c1', '447700', NOW));
+});
+
 test('refusals come in the issue order with their end reasons and SIP codes', () => {
   const b = book();
   b.addAccount(customer());
@@ -80,7 +88,9 @@ test('credit limit counts as money; SS_MAX_CALL_DURATION and the gateway cap bou
 test('the per-account concurrency limit refuses the call over the limit', () => {
   const b = book();
   b.addAccount(customer({ balance: money('100'), maxConcurrent: 2 }));
-  b.updateAccount('c1', {});
+  b.updateAccount('c1', { locked: undefined, maxConcurrent: undefined });
+  assert.equal(b.account('c1')!.maxConcurrent, 2);
+  assert.throws(() => b.updateAccount('c1', { creditLimit: -1n }), { code: 'SSW_ERR_BILLING_ACCOUNT' });
   const g = granted(b.authorize('c1', '447700', NOW, { maxDurationS: 60 }));
   granted(b.authorize('c1', '447700', NOW, { maxDurationS: 60 }));
   const r = b.authorize('c1', '447700', NOW, { maxDurationS: 60 });
