@@ -303,3 +303,30 @@ test('property: the ledger audits the balance and reservations never exceed bala
     return running === a.balance && a.reserved === open.reduce((s, g) => s + g.reserved, 0n) && sunk.length === ledger.length;
   }), { numRuns: 300 });
 });
+
+test('100 interleaved async calls (authorize, talk, settle) on one balance end at the exact total', async () => {
+  const b = book({ grantSeconds: 5 });
+  b.addAccount(customer({ balance: money('0.2'), creditLimit: money('0.05') }));
+  let refused = 0;
+  let peakReserved = 0n;
+  const fees: bigint[] = [];
+  await Promise.all(Array.from({ length: 100 }, async (_, i) => {
+    await new Promise((r) => setTimeout(r, i % 7));
+    const g = b.authorize('c1', '447700', NOW);
+    if (!g.ok) { refused++; return; }
+    const reserved = b.account('c1')!.reserved;
+    if (reserved > peakReserved) peakReserved = reserved;
+    await new Promise((r) => setTimeout(r, (i * 13) % 11));
+    // each call talks a different share of its grant, some to the limit
+    const s = b.settle(g.reservationId, (g.maxDurationMs * ((i % 4) + 1)) / 4, NOW);
+    assert.ok(s.ok);
+    fees.push(s.rated.fee);
+  }));
+  const a = b.account('c1')!;
+  assert.ok(peakReserved <= money('0.25'), `peak reserved ${peakReserved}`);
+  assert.ok(refused > 0, 'the small balance refused some calls');
+  assert.equal(a.balance, money('0.2') - fees.reduce((x, y) => x + y, 0n));
+  assert.ok(a.balance >= -money('0.05'));
+  assert.equal(a.reserved, 0n);
+  assert.equal(b.ledger('c1').length, fees.filter((f) => f !== 0n).length);
+});
