@@ -1,0 +1,213 @@
+/**
+ * Rate decks as CSV: parse with csv-parse, validate every row, take the deck whole or not at all;
+ * export back. Pure (no I/O), so the same code runs in a Piscina worker for 1,000,000-row decks.
+ *
+ * Columns (header row required, order free, names case-insensitive):
+ *   prefix, area_name, call_type, rate, first_period, next_period, connection_fee, sections,
+ *   effective_from, locked
+ * Only prefix and rate are required. Defaults: area_name "", call_type international, 60/60,
+ * connection fee 0, no sections, effective_from 0 (always), locked 0.
+ * sections: "after_s:rate;after_s:rate". effective_from: ISO 8601 with zone, or epoch ms.
+ */
+import { parse } from 'csv-parse/sync';
+import { stringify } from 'csv-stringify/sync';
+import { formatMoney, parseMoney, type Money } from './money.js';
+import { CALL_TYPES, type CallType, type RateRow, type RateSection } from './rating.js';
+import { rateRowProblem } from './rate-table.js';
+import { packRateRows, type PackedRates } from './packed-rates.js';
+
+export const RATE_DECK_COLUMNS = [
+  'prefix', 'area_name', 'call_type', 'rate', 'first_period', 'next_period', 'connection_fee', 'sections', 'effective_from', 'locked',
+] as const;
+
+export interface RateDeckError {
+  /** 1-based line in the file (the header is line 1). */
+  readonly line: number;
+  readonly reason: string;
+}
+
+export type RateDeckResult =
+  | { readonly ok: true; readonly rows: RateRow[] }
+  | { readonly ok: false; readonly errors: RateDeckError[] };
+
+export interface RateDeckOptions {
+  /** Stop collecting after this many bad rows (default 100); the deck is refused either way. */
+  readonly maxErrors?: number;
+  /** Called every `progressEvery` rows (default 10,000) with the rows read so far. */
+  readonly onProgress?: (rowsRead: number) => void;
+  readonly progressEvery?: number;
+}
+
+const INT = /^\d{1,9}$/;
+const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?(Z|[+-]\d{2}:\d{2})$/;
+
+/** Parses and validates a whole deck; never throws on bad input, reports each bad line. */
+export function parseRateDeck(input: string | Buffer, options: RateDeckOptions = {}): RateDeckResult {
+  const r = parseDeck(input, options);
+  return r.ok ? { ok: true, rows: r.rows } : r;
+}
+
+/**
+ * What a worker runs: parse, validate and pack in one pass (the prefix grouping found while
+ * checking duplicates is reused by the packing), ready for `packedTransferList`.
+ */
+export function importRateDeck(input: string | Buffer, options: RateDeckOptions = {}):
+  { readonly ok: true; readonly packed: PackedRates } | { readonly ok: false; readonly errors: RateDeckError[] } {
+  const r = parseDeck(input, options);
+  return r.ok ? { ok: true, packed: packRateRows(r.rows, { slotOfRow: r.slotOfRow, slots: r.slots }) } : r;
+}
+
+function parseDeck(input: string | Buffer, options: RateDeckOptions):
+  { ok: true; rows: RateRow[]; slotOfRow: number[]; slots: number } | { ok: false; errors: RateDeckError[] } {
+  const maxErrors = options.maxErrors ?? 100;
+  const every = options.progressEvery ?? 10_000;
+  let records: string[][];
+  try {
+    records = parse(typeof input === 'string' ? Buffer.from(input) : input, { bom: true, trim: true, relax_column_count: true });
+  } catch (e) {
+    const err = e as { lines?: number; message?: string };
+    return { ok: false, errors: [{ line: err.lines ?? 0, reason: `CSV syntax: ${err.message ?? String(e)}` }] };
+  }
+  while (records.length > 0 && records[0]!.length === 1 && records[0]![0] === '') records.shift();
+  if (records.length === 0) return { ok: false, errors: [{ line: 1, reason: 'empty deck: no header row' }] };
+  const header = records[0]!.map((h) => h.toLowerCase());
+  const col = new Map<string, number>();
+  for (const [i, h] of header.entries()) {
+    if (!(RATE_DECK_COLUMNS as readonly string[]).includes(h)) return { ok: false, errors: [{ line: 1, reason: `unknown column "${h}"` }] };
+    if (col.has(h)) return { ok: false, errors: [{ line: 1, reason: `column "${h}" twice` }] };
+    col.set(h, i);
+  }
+  for (const need of ['prefix', 'rate']) {
+    if (!col.has(need)) return { ok: false, errors: [{ line: 1, reason: `missing column "${need}"` }] };
+  }
+  const cols = Object.fromEntries(RATE_DECK_COLUMNS.map((c) => [c, col.get(c) ?? -1])) as Cols;
+  const rows: RateRow[] = [];
+  const errors: RateDeckError[] = [];
+  // index in `rows` of each prefix's first row; a prefix on several lines (rate changes) is
+  // checked in `again`; rowLines[i] is the file line of rows[i]
+  const firstRow = new Map<string, number>();
+  const rowLines: number[] = [];
+  // slot (distinct prefix, in order of first appearance) of each row, for packRateRows
+  const slotOfRow: number[] = [];
+  let slots = 0;
+  const again = new Map<string, Array<{ line: number; effectiveFrom: number }>>();
+  // blank lines are kept as [''] records so that record i is file line i + 1 (a quoted field
+  // spanning lines would shift this; rate decks have none)
+  for (let i = 1; i < records.length; i++) {
+    const line = i + 1;
+    const rec = records[i]!;
+    if (rec.length === 1 && rec[0] === '') continue;
+    const r = toRow(rec, cols);
+    if (typeof r === 'string') errors.push({ line, reason: r });
+    else {
+      const clash = sameTime(r, line, firstRow, again, rows, rowLines);
+      if (clash !== 0) errors.push({ line, reason: `prefix ${r.prefix} with the same effective time as line ${clash}` });
+      else {
+        const first = firstRow.get(r.prefix)!;
+        slotOfRow.push(first === rows.length ? slots++ : slotOfRow[first]!);
+        rows.push(r);
+        rowLines.push(line);
+      }
+    }
+    if (errors.length >= maxErrors) break;
+    if (options.onProgress !== undefined && i % every === 0) options.onProgress(i);
+  }
+  options.onProgress?.(records.length - 1);
+  return errors.length > 0 ? { ok: false, errors } : { ok: true, rows, slotOfRow, slots };
+}
+
+/** Line of an earlier row with this prefix and effective time, or 0; records this row. */
+function sameTime(
+  r: RateRow, line: number, firstRow: Map<string, number>, again: Map<string, Array<{ line: number; effectiveFrom: number }>>,
+  rows: readonly RateRow[], rowLines: readonly number[],
+): number {
+  const first = firstRow.get(r.prefix);
+  if (first === undefined) {
+    firstRow.set(r.prefix, rows.length);
+    return 0;
+  }
+  let list = again.get(r.prefix);
+  if (list === undefined) {
+    list = [{ line: rowLines[first]!, effectiveFrom: rows[first]!.effectiveFrom }];
+    again.set(r.prefix, list);
+  }
+  const hit = list.find((x) => x.effectiveFrom === r.effectiveFrom);
+  if (hit !== undefined) return hit.line;
+  list.push({ line, effectiveFrom: r.effectiveFrom });
+  return 0;
+}
+
+/** Column positions, -1 when absent; computed once per deck. */
+type Cols = Readonly<Record<(typeof RATE_DECK_COLUMNS)[number], number>>;
+
+function toRow(rec: readonly string[], cols: Cols): RateRow | string {
+  const get = (name: keyof Cols): string => {
+    const i = cols[name];
+    return i < 0 ? '' : rec[i] ?? '';
+  };
+  const rate = moneyField(get('rate'), 'rate');
+  if (typeof rate === 'string') return rate;
+  const fee = get('connection_fee') === '' ? 0n : moneyField(get('connection_fee'), 'connection_fee');
+  if (typeof fee === 'string') return fee;
+  const first = intField(get('first_period'), 60, 'first_period');
+  if (typeof first === 'string') return first;
+  const next = intField(get('next_period'), 60, 'next_period');
+  if (typeof next === 'string') return next;
+  const callType = (get('call_type') || 'international').toLowerCase() as CallType;
+  if (!CALL_TYPES.includes(callType)) return `call_type must be one of ${CALL_TYPES.join(', ')}`;
+  const sections = sectionsField(get('sections'));
+  if (typeof sections === 'string') return sections;
+  const eff = effectiveField(get('effective_from'));
+  if (typeof eff === 'string') return eff;
+  const lockedText = get('locked').toLowerCase();
+  if (!['', '0', '1', 'true', 'false', 'yes', 'no'].includes(lockedText)) return 'locked must be 0/1, true/false or yes/no';
+  const row: RateRow = {
+    prefix: get('prefix'), areaName: get('area_name'), callType, ratePerMinute: rate, firstPeriod: first, nextPeriod: next,
+    connectionFee: fee, sections, effectiveFrom: eff, locked: lockedText === '1' || lockedText === 'true' || lockedText === 'yes',
+  };
+  return rateRowProblem(row) ?? row;
+}
+
+function moneyField(text: string, name: string): Money | string {
+  const m = parseMoney(text);
+  return m.ok ? m.value : `${name}: ${m.reason}`;
+}
+
+function intField(text: string, dflt: number, name: string): number | string {
+  if (text === '') return dflt;
+  return INT.test(text) ? Number(text) : `${name} must be a whole number of seconds`;
+}
+
+function sectionsField(text: string): RateSection[] | string {
+  if (text === '') return [];
+  const out: RateSection[] = [];
+  for (const part of text.split(';')) {
+    const [after, rate, extra] = part.split(':');
+    if (after === undefined || rate === undefined || extra !== undefined || !INT.test(after.trim())) return `sections: "${part}" is not after_s:rate`;
+    const m = moneyField(rate.trim(), 'section rate');
+    if (typeof m === 'string') return m;
+    out.push({ afterSeconds: Number(after.trim()), ratePerMinute: m });
+  }
+  return out;
+}
+
+function effectiveField(text: string): number | string {
+  if (text === '') return 0;
+  if (/^\d{1,15}$/.test(text)) return Number(text);
+  const t = ISO.test(text) ? Date.parse(text) : NaN;
+  return Number.isNaN(t) ? 'effective_from must be ISO 8601 with a zone (2026-01-01T00:00:00Z) or epoch ms' : t;
+}
+
+/** Writes rows as a deck that parseRateDeck reads back to the same rows. */
+export function rateDeckToCsv(rows: readonly RateRow[]): string {
+  return stringify(rows.map((r) => [
+    r.prefix, r.areaName, r.callType, plain(r.ratePerMinute), r.firstPeriod, r.nextPeriod, plain(r.connectionFee),
+    r.sections.map((s) => `${s.afterSeconds}:${plain(s.ratePerMinute)}`).join(';'),
+    new Date(r.effectiveFrom).toISOString(), r.locked ? 1 : 0,
+  ]), { header: true, columns: [...RATE_DECK_COLUMNS] });
+}
+
+/** "0.0100000" -> "0.01", "2.0000000" -> "2": decks are read by people. */
+function plain(m: Money): string {
+  return formatMoney(m).replace(/\.?0+$/, '');
+}
