@@ -38,6 +38,7 @@ export class B2bua implements TransactionUser {
   readonly transport: TransportLayer;
   readonly wheel: TimerWheel;
   readonly counters: CallCounters = { attempts: 0, answered: 0, failed: 0, forbidden: 0, active: 0 };
+  readonly log = log;
   policy: CallPolicy;
   /** The parameter set new calls take (a live change replaces it; calls keep theirs). */
   params: ParamSet;
@@ -262,8 +263,7 @@ export class B2bua implements TransactionUser {
     else this.counters.failed++;
     // Dialog entries stay for a transaction lifetime so late retransmissions are absorbed.
     const keys = [dialogKey(call.a.callId, call.a.localTag)];
-    if (call.b) keys.push(dialogKey(call.b.callId, call.b.localTag));
-    for (const l of call.abandoned) keys.push(dialogKey(l.callId, l.localTag));
+    for (const l of call.bLegs) keys.push(dialogKey(l.callId, l.localTag));
     this.wheel.schedule(this.tx.timers.total, (ks: string[]) => { for (const k of ks) this.#dialogs.delete(k); }, keys);
     try {
       this.policy.callEnded(rec);

@@ -91,6 +91,8 @@ export class Call implements ClientHandler {
   #relays = new Map<ClientTransaction, ServerTransaction>();
   /** Legs of abandoned attempts (timed out or cancelled) that may still answer: ACK + BYE them. */
   abandoned: Leg[] = [];
+  /** Every carrier leg this call opened (for dialog clean-up at the end). */
+  readonly bLegs: Leg[] = [];
 
   constructor(b2b: B2bua, rec: CallRecord, tx: ServerTransaction) {
     this.b2b = b2b;
@@ -121,7 +123,14 @@ export class Call implements ClientHandler {
     const limit = this.rec.params.numOrNull('SS_GATEWAY_SWITCH_LIMIT');
     while (this.#next < this.#candidates.length && (limit === null || this.rec.attempts.length < limit)) {
       const c = this.#candidates[this.#next++]!;
-      if (this.#startAttempt(c)) return;
+      try {
+        if (this.#startAttempt(c)) return;
+      } catch (err) {
+        // A policy bug on one carrier must not leave the caller hanging: fail the call cleanly.
+        this.b2b.log.error({ err, flowNo: this.rec.flowNo, gateway: c.gateway.name }, 'attempt setup failed');
+        this.fail('server-error', 0, String((err as Error).message ?? err));
+        return;
+      }
     }
     if (this.rec.attempts.length === 0) this.fail('no-route', 0, 'No available router');
     else this.fail(timedOut ? (lastStatus === 503 ? 'connection-timeout' : 'response-timeout') : 'callee-failure', lastStatus, '');
@@ -167,6 +176,7 @@ export class Call implements ClientHandler {
     this.rec.caller.sent = nums.caller;
     this.#attempt = attempt;
     this.b = b;
+    this.bLegs.push(b);
     this.b2b.registerLeg(this, b);
     this.#btx = this.b2b.tx.sendRequest(invite, dest, local, this);
     this.#btx.owner = this;
