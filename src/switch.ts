@@ -37,7 +37,7 @@ export class Softswitch {
       },
     });
     const params = config.paramSet;
-    this.tx = new TransactionLayer(this.transport, this.wheel, timerConfig(params.list('SS_SIP_RESEND_INTERVAL')), config.server.userAgent);
+    this.tx = new TransactionLayer(this.transport, this.wheel, timerConfig(params.list('SS_SIP_RESEND_INTERVAL')), config.server.userAgent, config.server.udpMtu);
     this.policy = opts.policy ?? new StaticPolicy(config);
     this.b2bua = new B2bua({ tx: this.tx, transport: this.transport, wheel: this.wheel, policy: this.policy, params });
   }

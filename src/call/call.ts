@@ -362,7 +362,7 @@ export class Call implements ClientHandler {
   }
 
   #relaysInviteOn(leg: Leg): boolean {
-    for (const c of this.#relays.keys()) if (c.req.method === 'INVITE' && c.dest === leg.dest) return true;
+    for (const c of this.#relays.keys()) if (c.req.method === 'INVITE' && c.req.callId === leg.callId) return true;
     return false;
   }
 

@@ -203,8 +203,9 @@ export interface ClientHandler {
 /** RFC 3261 §17.1 client transaction (INVITE and non-INVITE). */
 export class ClientTransaction {
   readonly key: string;
-  readonly req: OutRequest;
-  readonly dest: Peer;
+  req: OutRequest;
+  /** Where it goes; a UDP request over the size limit moves to TCP (RFC 3261 §18.1.1). */
+  dest: Peer;
   readonly local: LocalAddress;
   readonly isInvite: boolean;
   readonly layer: TransactionLayer;
@@ -235,6 +236,14 @@ export class ClientTransaction {
 
   /** @internal starts it: first transmission and timers. */
   start(): void {
+    if (this.dest.transport === 'udp' && this.#bytes.length > this.layer.udpMtu && this.layer.transport.canTcp(this.local)) {
+      this.#startTcpForSize();
+      return;
+    }
+    this.#startOn();
+  }
+
+  #startOn(): void {
     if (!this.layer.transport.send(this.#bytes, this.dest, this.local)) {
       this.layer.wheel.schedule(0, (tx: ClientTransaction) => tx.#fail(true), this);
       return;
@@ -242,6 +251,27 @@ export class ClientTransaction {
     this.layer.countOut(this.req.method);
     if (this.dest.transport === 'udp') this.#timer = this.layer.wheel.schedule(this.layer.timers.resend[0]!, onClientResend, this);
     else this.#timer = this.layer.wheel.schedule(this.layer.timers.total, onClientTimeout, this);
+  }
+
+  /** Too large for UDP: send over TCP with a TCP Via; if the peer refuses TCP, fall back to UDP. */
+  #startTcpForSize(): void {
+    const udpReq = this.req;
+    const udpDest = this.dest;
+    const udpBytes = this.#bytes;
+    this.req = { ...udpReq, via: udpReq.via.replace('SIP/2.0/UDP ', 'SIP/2.0/TCP ') };
+    this.dest = { ...udpDest, transport: 'tcp' };
+    this.#bytes = serializeRequest(this.req);
+    this.layer.sizeSwitches++;
+    this.layer.transport.sendTcp(this.#bytes, this.dest, this.local, () => {
+      if (this.state !== CState.Calling || this.lastStatus > 0) return;
+      this.layer.wheel.cancel(this.#timer);
+      this.req = udpReq;
+      this.dest = udpDest;
+      this.#bytes = udpBytes;
+      this.#startOn();
+    });
+    this.layer.countOut(this.req.method);
+    this.#timer = this.layer.wheel.schedule(this.layer.timers.total, onClientTimeout, this);
   }
 
   /** @internal */
@@ -380,11 +410,17 @@ export class TransactionLayer {
   #accepted = new Map<string, ServerTransaction>();
   #merge = new Map<string, ServerTransaction>();
 
-  constructor(transport: TransportLayer, wheel: TimerWheel, timers: TimerConfig, server: string) {
+  /** Requests larger than this (bytes) go over TCP when the peer takes it (RFC 3261 §18.1.1). */
+  udpMtu: number;
+  /** Requests moved from UDP to TCP because of their size. */
+  sizeSwitches = 0;
+
+  constructor(transport: TransportLayer, wheel: TimerWheel, timers: TimerConfig, server: string, udpMtu = 1300) {
     this.transport = transport;
     this.wheel = wheel;
     this.timers = timers;
     this.server = server;
+    this.udpMtu = udpMtu;
   }
 
   get liveServer(): number {

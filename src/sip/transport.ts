@@ -77,8 +77,25 @@ export class TcpConnection {
 
   markConnected(): void {
     this.#connected = true;
+    this.#onFail = [];
     for (const b of this.#pending) this.socket.write(b);
     this.#pending = [];
+  }
+
+  #onFail: Array<() => void> = [];
+
+  /** Called once if the connection fails before it is established (refused, reset, unreachable). */
+  onConnectFail(fn: () => void): void {
+    if (this.#connected) return;
+    this.#onFail.push(fn);
+  }
+
+  /** @internal */
+  connectFailed(): void {
+    const fns = this.#onFail;
+    this.#onFail = [];
+    this.#pending = [];
+    for (const f of fns) f();
   }
 
   /** Appends received bytes and returns the buffer to parse from. */
@@ -201,6 +218,23 @@ export class TransportLayer {
    * Sends bytes to a peer. UDP goes from the socket of `local`; TCP reuses `conn` or an open
    * connection to the peer, else connects from `local`. Returns false when it could not be sent.
    */
+  /** Whether TCP is available from this local address (for requests over the UDP size limit). */
+  canTcp(local: LocalAddress): boolean {
+    return local.transports.includes('tcp');
+  }
+
+  /**
+   * Sends over TCP and reports, once, a connection that could not be established (so the caller
+   * can fall back to UDP, RFC 3261 §18.1.1).
+   */
+  sendTcp(buf: Buffer, dest: Peer, local: LocalAddress, onFail: () => void): void {
+    let c = this.#tcpConns.get(peerKey(dest.address, dest.port));
+    if (!c || c.closed) c = this.#connect(dest, local);
+    c.onConnectFail(onFail);
+    this.counters.tcpOut++;
+    c.write(buf);
+  }
+
   send(buf: Buffer, dest: Peer, local: LocalAddress, conn?: TcpConnection | null): boolean {
     if (this.#closing) return false;
     if (dest.transport === 'udp') {
@@ -273,6 +307,7 @@ export class TransportLayer {
     socket.on('error', (err) => log.debug({ err, peer: conn.peer }, 'tcp connection error'));
     socket.on('close', () => {
       conn.closed = true;
+      conn.connectFailed();
       this.counters.tcpConnections--;
       if (this.#tcpConns.get(conn.key) === conn) this.#tcpConns.delete(conn.key);
     });

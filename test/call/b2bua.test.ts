@@ -10,6 +10,7 @@ let sw: RunningSwitch;
 let caller: Ua;
 let carrierA: Ua;
 let carrierB: Ua;
+let carrierC: Ua; // takes numbers starting 99, listens on UDP and TCP
 type Behaviour = (rq: SipMsg, ua: Ua) => void;
 let behaveA: Behaviour;
 let behaveB: Behaviour;
@@ -28,18 +29,21 @@ before(async () => {
     carriers: [
       { name: 'carrier-a', address: '127.0.0.12', port: 5080, priority: 1 },
       { name: 'carrier-b', address: '127.0.0.13', port: 5081, priority: 2 },
+      { name: 'carrier-c', address: '127.0.0.14', port: 5082, priority: 3, prefixes: ['99'] },
     ],
     params: { SS_SIP_TIMEOUT_INVITE: 2 },
   });
   caller = createUa('127.0.0.11', 5070, (rq, ua) => { if (rq.method !== 'ACK') ua.respond(rq, 200, 'OK'); });
   carrierA = createUa('127.0.0.12', 5080, (rq, ua) => behaveA(rq, ua));
   carrierB = createUa('127.0.0.13', 5081, (rq, ua) => behaveB(rq, ua));
+  carrierC = createUa('127.0.0.14', 5082, (rq, ua) => { if (rq.method === 'INVITE') ua.respond(rq, 486, 'Busy Here', { toTag: 'c' }); }, { tcp: true });
 });
 
 after(async () => {
   caller.stop();
   carrierA.stop();
   carrierB.stop();
+  carrierC.stop();
   await sw.stop();
 });
 
@@ -270,4 +274,27 @@ test('OPTIONS to the switch itself is answered 200 with Allow', async () => {
   }, resolve));
   assert.equal(rs.status, 200);
   assert.match(rs.headers.allow, /INVITE/);
+});
+
+const BIG_SDP = SDP_A + Array.from({ length: 40 }, (_, i) => `a=x-pad${i}:${'p'.repeat(30)}\r\n`).join('');
+
+test('a request too large for UDP goes to the carrier over TCP (RFC 3261 18.1.1)', async () => {
+  assert.ok(BIG_SDP.length > 1300);
+  const rs = await call(invite(caller, SW, SWP, '99123', { sdp: BIG_SDP })).final;
+  assert.equal(rs.status, 486);
+  const bInv = await carrierC.waitRequest((r) => r.method === 'INVITE' && String(r.uri).includes('99123'));
+  assert.equal(bInv.headers.via[0].protocol, 'TCP');
+  assert.equal(bInv.content, BIG_SDP);
+  await sw.nextEnded();
+});
+
+test('a carrier that refuses TCP gets the large request over UDP instead', async () => {
+  behaveA = (rq, ua) => { if (rq.method === 'INVITE') ua.respond(rq, 486, 'Busy Here', { toTag: 'a' }); };
+  const rs = await call(invite(caller, SW, SWP, '4455509', { sdp: BIG_SDP })).final;
+  assert.equal(rs.status, 486);
+  const bInv = await carrierA.waitRequest((r) => r.method === 'INVITE' && String(r.uri).includes('4455509'));
+  assert.equal(bInv.headers.via[0].protocol, 'UDP');
+  assert.equal(bInv.content, BIG_SDP);
+  const rec = await sw.nextEnded();
+  assert.equal(rec.attempts.length, 1);
 });
