@@ -1,0 +1,312 @@
+/**
+ * The one wrapper around build/wasm/sip.wasm: copies bytes into the module's input region, runs the
+ * one-pass indexer, and hands back a SipMessage that slices strings lazily from its own copy of the
+ * bytes. Malformed input never throws: it becomes a ParseResult with a code and a SIP status.
+ */
+import { readFileSync } from 'node:fs';
+
+// Canonical header names by id; must match assembly/sip/tables.ts (a test checks every entry).
+export const HEADER_NAMES: readonly string[] = ['', 'Via', 'From', 'To', 'Call-ID', 'CSeq', 'Contact', 'Content-Length', 'Content-Type', 'Max-Forwards', 'Route', 'Record-Route', 'Session-Expires', 'Min-SE', 'Require', 'Proxy-Require', 'Supported', 'Subject', 'Content-Encoding', 'Event', 'Refer-To', 'Referred-By', 'Allow-Events', 'Accept-Contact', 'Reject-Contact', 'Request-Disposition', 'Identity', 'Identity-Info', 'Allow', 'Accept', 'Accept-Encoding', 'Accept-Language', 'Alert-Info', 'Authentication-Info', 'Authorization', 'Call-Info', 'Content-Disposition', 'Content-Language', 'Date', 'Error-Info', 'Expires', 'In-Reply-To', 'MIME-Version', 'Min-Expires', 'Organization', 'Priority', 'Proxy-Authenticate', 'Proxy-Authorization', 'Reply-To', 'Retry-After', 'Server', 'Timestamp', 'Unsupported', 'User-Agent', 'Warning', 'WWW-Authenticate', 'RSeq', 'RAck', 'Path', 'Privacy', 'Reason', 'Replaces', 'P-Asserted-Identity', 'P-Preferred-Identity', 'Remote-Party-ID', 'Diversion', 'P-Charging-Vector'];
+
+/** RFC 3261 §7.3.3 compact forms (and a few later RFCs'), letter -> canonical name. */
+export const COMPACT_FORMS: Readonly<Record<string, string>> = {
+  v: 'Via', f: 'From', t: 'To', i: 'Call-ID', m: 'Contact', l: 'Content-Length', k: 'Supported', s: 'Subject',
+  c: 'Content-Type', e: 'Content-Encoding', o: 'Event', r: 'Refer-To', b: 'Referred-By', x: 'Session-Expires',
+  u: 'Allow-Events', a: 'Accept-Contact', j: 'Reject-Contact', d: 'Request-Disposition', y: 'Identity', n: 'Identity-Info',
+};
+
+const NAME_TO_ID = new Map<string, number>();
+HEADER_NAMES.forEach((n, id) => { if (n) NAME_TO_ID.set(n.toLowerCase(), id); });
+for (const [k, v] of Object.entries(COMPACT_FORMS)) NAME_TO_ID.set(k, HEADER_NAMES.indexOf(v));
+
+// ---- index layout, mirrored from assembly/sip/index.ts ----
+const S_KIND = 0, S_CONSUMED = 1, S_SKIP = 2, S_ERROR = 3, S_METHOD = 4, S_URI = 6, S_STATUS = 10, S_REASON = 11;
+const S_RURI_SCHEME = 13, S_RURI_USER = 15, S_RURI_HOST = 17, S_RURI_PORT = 19, S_HEADER_COUNT = 20;
+const S_VIA_COUNT = 21, S_VIA_STORED = 22, S_ROUTE_COUNT = 23, S_FROM = 24, S_TO = 33, S_CALLID = 42, S_CSEQ = 45;
+const S_MAXFWD = 49, S_CL = 51, S_CONTACT = 54, S_SE = 63, S_MINSE = 67, S_REQUIRE = 69, S_PROXY_REQUIRE = 70;
+const S_BODY = 71, S_HEADER_END = 73, S_MSG_LEN = 74;
+const FIXED = 80, MAX_HEADERS = 1024, MAX_VIAS = 128;
+const HDR_BASE = FIXED, VIA_BASE = HDR_BASE + MAX_HEADERS * 5, ROUTE_BASE = VIA_BASE + MAX_VIAS * 12;
+const H_ROUTE = 10, H_RR = 11;
+
+interface ErrInfo { readonly code: string; readonly status: number; readonly reason: string }
+const ERRORS: ReadonlyMap<number, ErrInfo> = new Map([
+  [-2, { code: 'SSW_ERR_SIP_EMPTY', status: 0, reason: 'Empty datagram (keep-alive)' }],
+  [-3, { code: 'SSW_ERR_SIP_TOO_LARGE', status: 513, reason: 'Message Too Large' }],
+  [-10, { code: 'SSW_ERR_SIP_BAD_START_LINE', status: 400, reason: 'Malformed start line' }],
+  [-11, { code: 'SSW_ERR_SIP_BAD_VERSION', status: 505, reason: 'Version Not Supported' }],
+  [-12, { code: 'SSW_ERR_SIP_BAD_STATUS', status: 0, reason: 'Status code outside 100-699' }],
+  [-13, { code: 'SSW_ERR_SIP_BAD_URI', status: 400, reason: 'Malformed Request-URI' }],
+  [-14, { code: 'SSW_ERR_SIP_BAD_HEADER', status: 400, reason: 'Malformed header line' }],
+  [-15, { code: 'SSW_ERR_SIP_TOO_MANY_HEADERS', status: 400, reason: 'Too many headers or header values' }],
+  [-16, { code: 'SSW_ERR_SIP_MISSING_HEADER', status: 400, reason: 'Missing Via, From, To, Call-ID or CSeq' }],
+  [-17, { code: 'SSW_ERR_SIP_DUPLICATE_HEADER', status: 400, reason: 'Repeated single-valued header' }],
+  [-18, { code: 'SSW_ERR_SIP_BAD_CSEQ', status: 400, reason: 'Malformed CSeq' }],
+  [-19, { code: 'SSW_ERR_SIP_CSEQ_METHOD', status: 400, reason: 'CSeq method does not match the request method' }],
+  [-20, { code: 'SSW_ERR_SIP_BAD_CONTENT_LENGTH', status: 400, reason: 'Malformed Content-Length' }],
+  [-21, { code: 'SSW_ERR_SIP_CONFLICTING_CONTENT_LENGTH', status: 400, reason: 'Conflicting Content-Length values' }],
+  [-22, { code: 'SSW_ERR_SIP_MISSING_CONTENT_LENGTH', status: 400, reason: 'Content-Length required on stream transports' }],
+  [-23, { code: 'SSW_ERR_SIP_BODY_TRUNCATED', status: 400, reason: 'Content-Length larger than the message' }],
+  [-24, { code: 'SSW_ERR_SIP_BAD_VIA', status: 400, reason: 'Malformed Via' }],
+  [-25, { code: 'SSW_ERR_SIP_BAD_MAX_FORWARDS', status: 400, reason: 'Malformed Max-Forwards' }],
+  [-26, { code: 'SSW_ERR_SIP_BAD_NAME_ADDR', status: 400, reason: 'Malformed From, To or Contact' }],
+  [-27, { code: 'SSW_ERR_SIP_BAD_CALL_ID', status: 400, reason: 'Empty Call-ID' }],
+]);
+const UNKNOWN_ERR: ErrInfo = { code: 'SSW_ERR_SIP_PARSE', status: 400, reason: 'Malformed message' };
+
+export interface Via {
+  readonly transport: string; readonly host: string; readonly port: number; readonly branch: string;
+  readonly rport: number; readonly received: string; readonly raw: string;
+}
+export interface NameAddr { readonly raw: string; readonly uri: string; readonly tag: string; readonly displayName: string }
+export interface SipUri { readonly scheme: string; readonly user: string; readonly host: string; readonly port: number }
+
+const FOLD = /[ \t]*\r?\n[ \t]*/g;
+function unfold(s: string): string {
+  return s.indexOf('\n') < 0 && s.indexOf('\r') < 0 ? s : s.replace(FOLD, ' ');
+}
+function unquote(s: string): string {
+  return s.indexOf('\\') < 0 ? s : s.replace(/\\(.)/g, '$1');
+}
+
+/** One parsed SIP message: its own copy of the bytes plus the offset index; strings made on demand. */
+export class SipMessage {
+  readonly buf: Buffer;
+  readonly #ix: Int32Array;
+  #viaBase: number;
+  #routeBase: number;
+  #callId: string | undefined;
+  #method: string | undefined;
+  #topVia: Via | undefined;
+  #from: NameAddr | undefined;
+  #to: NameAddr | undefined;
+
+  /** @internal built by SipParser only */
+  constructor(buf: Buffer, ix: Int32Array, viaBase: number, routeBase: number) {
+    this.buf = buf;
+    this.#ix = ix;
+    this.#viaBase = viaBase;
+    this.#routeBase = routeBase;
+  }
+
+  #s(start: number, len: number): string { return len > 0 ? this.buf.latin1Slice(start, start + len) : ''; }
+  #u(start: number, len: number): string { return len > 0 ? this.buf.utf8Slice(start, start + len) : ''; }
+  #slot(slot: number): string { return this.#s(this.#ix[slot]!, this.#ix[slot + 1]!); }
+
+  get isRequest(): boolean { return this.#ix[S_KIND] === 1; }
+  get method(): string {
+    return (this.#method ??= this.isRequest ? this.#slot(S_METHOD) : this.cseqMethod);
+  }
+  get uri(): string { return this.isRequest ? this.#slot(S_URI) : ''; }
+  get ruri(): SipUri {
+    const ix = this.#ix;
+    return { scheme: this.#slot(S_RURI_SCHEME).toLowerCase(), user: this.#slot(S_RURI_USER), host: this.#slot(S_RURI_HOST), port: ix[S_RURI_PORT]! };
+  }
+  get status(): number { return this.#ix[S_STATUS]!; }
+  get reason(): string { return this.#u(this.#ix[S_REASON]!, this.#ix[S_REASON + 1]!); }
+  get callId(): string { return (this.#callId ??= this.#slot(S_CALLID + 1)); }
+  get cseq(): number { return this.#ix[S_CSEQ + 1]!; }
+  get cseqMethod(): string { return this.#slot(S_CSEQ + 2); }
+  get from(): NameAddr { return (this.#from ??= this.#nameAddr(S_FROM)); }
+  get to(): NameAddr { return (this.#to ??= this.#nameAddr(S_TO)); }
+  get contact(): NameAddr | null { return this.#ix[S_CONTACT]! > 0 && this.#ix[S_CONTACT + 4]! > 0 ? this.#nameAddr(S_CONTACT) : null; }
+  #nameAddr(b: number): NameAddr {
+    const ix = this.#ix;
+    return {
+      raw: unfold(this.#u(ix[b + 1]!, ix[b + 2]!)),
+      uri: this.#slot(b + 3),
+      tag: this.#slot(b + 5),
+      displayName: unquote(unfold(this.#u(ix[b + 7]!, ix[b + 8]!))),
+    };
+  }
+  get topVia(): Via { return (this.#topVia ??= this.#via(0)); }
+  get viaCount(): number { return this.#ix[S_VIA_COUNT]!; }
+  /** Every Via value in order (up to the 128 the index holds; more is rejected as malformed). */
+  vias(): Via[] {
+    const n = this.#ix[S_VIA_STORED]!;
+    const out: Via[] = [];
+    for (let i = 0; i < n; i++) out.push(i === 0 ? this.topVia : this.#via(i));
+    return out;
+  }
+  #via(i: number): Via {
+    const ix = this.#ix;
+    const b = this.#viaBase + i * 12;
+    if (i >= ix[S_VIA_STORED]!) return { transport: '', host: '', port: 0, branch: '', rport: -1, received: '', raw: '' };
+    return {
+      raw: unfold(this.#s(ix[b]!, ix[b + 1]!)),
+      transport: this.#s(ix[b + 2]!, ix[b + 3]!).toUpperCase(),
+      host: this.#s(ix[b + 4]!, ix[b + 5]!),
+      port: ix[b + 6]!,
+      branch: this.#s(ix[b + 7]!, ix[b + 8]!),
+      rport: ix[b + 9]!,
+      received: this.#s(ix[b + 10]!, ix[b + 11]!),
+    };
+  }
+  get maxForwards(): number { return this.#ix[S_MAXFWD + 1]!; }
+  get contentLength(): number { return this.#ix[S_CL] === 0 ? -1 : this.#ix[S_CL + 1]!; }
+  get routes(): string[] { return this.#routeList(H_ROUTE); }
+  get recordRoutes(): string[] { return this.#routeList(H_RR); }
+  #routeList(id: number): string[] {
+    const ix = this.#ix;
+    const out: string[] = [];
+    for (let i = 0, b = this.#routeBase; i < ix[S_ROUTE_COUNT]!; i++, b += 3) {
+      if (ix[b] === id) out.push(unfold(this.#s(ix[b + 1]!, ix[b + 2]!)));
+    }
+    return out;
+  }
+  get sessionExpires(): number { return this.#ix[S_SE] === 0 ? -1 : this.#ix[S_SE + 1]!; }
+  get refresher(): string { return this.#slot(S_SE + 2); }
+  get minSE(): number { return this.#ix[S_MINSE] === 0 ? -1 : this.#ix[S_MINSE + 1]!; }
+  /** Number of Require (and Proxy-Require) header lines; the server answers 420 when it cannot honour them. */
+  get requireCount(): number { return this.#ix[S_REQUIRE]!; }
+  get proxyRequireCount(): number { return this.#ix[S_PROXY_REQUIRE]!; }
+  get body(): Buffer { return this.buf.subarray(this.#ix[S_BODY]!, this.#ix[S_BODY]! + this.#ix[S_BODY + 1]!); }
+  get headerCount(): number { return this.#ix[S_HEADER_COUNT]!; }
+  /** Canonical name of header i (compact forms expanded); unknown names as written. */
+  headerName(i: number): string {
+    const b = HDR_BASE + i * 5;
+    const id = this.#ix[b + 4]!;
+    return id > 0 ? HEADER_NAMES[id]! : this.#s(this.#ix[b]!, this.#ix[b + 1]!);
+  }
+  /** Value of header i, with folding replaced by single spaces. */
+  headerValue(i: number): string {
+    const b = HDR_BASE + i * 5;
+    return unfold(this.#u(this.#ix[b + 2]!, this.#ix[b + 3]!));
+  }
+  /** First value of the named header (case-insensitive, compact forms resolved). */
+  header(name: string): string | undefined {
+    const i = this.#find(name, 0);
+    return i < 0 ? undefined : this.headerValue(i);
+  }
+  /** Every header line's value with that name, in order. */
+  headerAll(name: string): string[] {
+    const out: string[] = [];
+    for (let i = this.#find(name, 0); i >= 0; i = this.#find(name, i + 1)) out.push(this.headerValue(i));
+    return out;
+  }
+  #find(name: string, from: number): number {
+    const lower = name.toLowerCase();
+    const id = NAME_TO_ID.get(lower) ?? 0;
+    const n = this.headerCount;
+    for (let i = from; i < n; i++) {
+      const b = HDR_BASE + i * 5;
+      if (id > 0 ? this.#ix[b + 4] === id : (this.#ix[b + 4] === 0 && this.#s(this.#ix[b]!, this.#ix[b + 1]!).toLowerCase() === lower)) return i;
+    }
+    return -1;
+  }
+  /** Test aid: every span in the index lies inside buf (returns the first offending slot, or -1). */
+  checkIndex(): number {
+    const ix = this.#ix;
+    const len = this.buf.length;
+    const inside = (s: number, l: number) => s >= 0 && l >= 0 && s + l <= len;
+    const pairs = [S_METHOD, S_URI, S_REASON, S_RURI_SCHEME, S_RURI_USER, S_RURI_HOST, S_CALLID + 1, S_CSEQ + 2, S_SE + 2, S_BODY];
+    for (const b of [S_FROM, S_TO, S_CONTACT]) pairs.push(b + 1, b + 3, b + 5, b + 7);
+    for (let i = 0; i < this.headerCount; i++) pairs.push(HDR_BASE + i * 5, HDR_BASE + i * 5 + 2);
+    for (let i = 0; i < ix[S_VIA_STORED]!; i++) { const b = this.#viaBase + i * 12; pairs.push(b, b + 2, b + 4, b + 7, b + 10); }
+    for (let i = 0; i < ix[S_ROUTE_COUNT]!; i++) pairs.push(this.#routeBase + i * 3 + 1);
+    for (const p of pairs) if (!inside(ix[p]!, ix[p + 1]!)) return p;
+    return -1;
+  }
+}
+
+// latin1Slice/utf8Slice are undocumented but stable Buffer methods (what toString() calls after its checks).
+declare global {
+  interface Buffer { latin1Slice(start: number, end: number): string; utf8Slice(start: number, end: number): string }
+}
+
+export type ParseResult =
+  | { readonly ok: true; readonly msg: SipMessage; readonly consumed: number }
+  | { readonly ok: false; readonly needMore: true }
+  | {
+    readonly ok: false; readonly needMore: false; readonly consumed: number; readonly code: string;
+    readonly status: number; readonly reason: string; readonly partial: SipMessage | null;
+  };
+
+const NEED_MORE: ParseResult = Object.freeze({ ok: false, needMore: true });
+
+interface SipExports {
+  readonly memory: WebAssembly.Memory;
+  inputPtr(): number; inputCap(): number; outputPtr(): number; parse(len: number, stream: number): number;
+}
+
+let wasmModule: WebAssembly.Module | undefined;
+
+/** Parser over one WASM instance; use from the thread that owns the socket. */
+export class SipParser {
+  readonly maxMessageBytes: number;
+  readonly #x: SipExports;
+  #mem: Uint8Array;
+  #out: Int32Array;
+  #inPtr: number;
+  #outPtr: number;
+
+  /** Loads and instantiates build/wasm/sip.wasm synchronously. */
+  constructor() {
+    wasmModule ??= new WebAssembly.Module(readFileSync(new URL('../../../build/wasm/sip.wasm', import.meta.url)));
+    const inst = new WebAssembly.Instance(wasmModule, {
+      env: { abort: () => { throw new Error('sip.wasm abort'); } },
+    });
+    this.#x = inst.exports as unknown as SipExports;
+    this.maxMessageBytes = this.#x.inputCap();
+    this.#inPtr = this.#x.inputPtr();
+    this.#outPtr = this.#x.outputPtr();
+    this.#mem = new Uint8Array(this.#x.memory.buffer);
+    this.#out = new Int32Array(this.#x.memory.buffer);
+  }
+
+  #views(): void {
+    if (this.#mem.buffer !== this.#x.memory.buffer) {
+      this.#mem = new Uint8Array(this.#x.memory.buffer);
+      this.#out = new Int32Array(this.#x.memory.buffer);
+    }
+  }
+
+  /** UDP rules: one datagram is one message; trailing octets past Content-Length are ignored. */
+  parseDatagram(buf: Buffer): ParseResult { return this.#parse(buf, 0); }
+
+  /** TCP rules: the first message in buf, or needMore until it is complete. */
+  parseStream(buf: Buffer): ParseResult { return this.#parse(buf, 1); }
+
+  #parse(buf: Buffer, stream: number): ParseResult {
+    const cap = this.maxMessageBytes;
+    if (stream === 0 && buf.length > cap) return tooLarge(buf.length);
+    const len = Math.min(buf.length, cap);
+    this.#views();
+    this.#mem.set(len === buf.length ? buf : buf.subarray(0, len), this.#inPtr);
+    const rc = this.#x.parse(len, stream);
+    const o = this.#outPtr >> 2;
+    const out = this.#out;
+    if (rc === -1) return len < buf.length || len === cap ? tooLarge(buf.length) : NEED_MORE;
+    if (rc > 0) return { ok: true, msg: this.#message(buf, o), consumed: rc };
+    const info = ERRORS.get(rc) ?? UNKNOWN_ERR;
+    const kind = out[o + S_KIND];
+    const status = kind === 2 ? 0 : info.status;
+    let partial: SipMessage | null = null;
+    if (kind === 1 && out[o + S_HEADER_END]! > 0 && out[o + S_METHOD + 1]! > 0 && out[o + S_VIA_STORED]! > 0 &&
+        out[o + S_FROM]! > 0 && out[o + S_TO]! > 0 && out[o + S_CALLID]! > 0 && out[o + S_CSEQ]! > 0 && out[o + S_CSEQ + 3]! > 0) {
+      partial = this.#message(buf, o);
+    }
+    return { ok: false, needMore: false, consumed: out[o + S_CONSUMED]!, code: info.code, status, reason: info.reason, partial };
+  }
+
+  #message(buf: Buffer, o: number): SipMessage {
+    const out = this.#out;
+    const skip = out[o + S_SKIP]!;
+    const hc = out[o + S_HEADER_COUNT]!;
+    const vc = out[o + S_VIA_STORED]!;
+    const rc = out[o + S_ROUTE_COUNT]!;
+    const viaBase = FIXED + hc * 5;
+    const routeBase = viaBase + vc * 12;
+    const ix = new Int32Array(routeBase + rc * 3);
+    ix.set(out.subarray(o, o + viaBase));
+    ix.set(out.subarray(o + VIA_BASE, o + VIA_BASE + vc * 12), viaBase);
+    ix.set(out.subarray(o + ROUTE_BASE, o + ROUTE_BASE + rc * 3), routeBase);
+    const copy = Buffer.allocUnsafe(out[o + S_MSG_LEN]!);
+    buf.copy(copy, 0, skip, skip + copy.length);
+    return new SipMessage(copy, ix, viaBase, routeBase);
+  }
+}
+
+function tooLarge(n: number): ParseResult {
+  return { ok: false, needMore: false, consumed: n, code: 'SSW_ERR_SIP_TOO_LARGE', status: 513, reason: 'Message Too Large', partial: null };
+}
