@@ -170,7 +170,10 @@ export class TransportLayer {
           socket.bind(port, l.ip, () => resolve());
         });
         socket.removeAllListeners('error');
-        socket.on('error', (err) => log.error({ err }, 'udp socket error'));
+        socket.on('error', (err) => {
+          this.counters.sendErrors++;
+          log.debug({ err }, 'udp socket error');
+        });
         port = socket.address().port;
         const local: LocalAddress = { ip: l.ip, port, transports: l.transports };
         socket.on('message', (buf, rinfo) => this.#onDatagram(buf, rinfo, local));
@@ -244,12 +247,9 @@ export class TransportLayer {
         return false;
       }
       this.counters.udpOut++;
-      u.socket.send(buf, dest.port, dest.address, (err) => {
-        if (err) {
-          this.counters.sendErrors++;
-          log.debug({ err, dest }, 'udp send failed');
-        }
-      });
+      // No completion callback: libuv then tries a synchronous send first and skips a nextTick per
+      // datagram; a failure surfaces as the socket's 'error' event (counted there).
+      u.socket.send(buf, dest.port, dest.address);
       return true;
     }
     let c = conn && !conn.closed ? conn : this.#tcpConns.get(peerKey(dest.address, dest.port));
