@@ -8,17 +8,6 @@ import { WILD, beats, type ParsedRule, type TargetAlt } from './parse.js';
 const MAGIC = 0x314c5044; // 'DPL1' little-endian
 const OP_END = 0, OP_LIT = 1, OP_RAND = 2, OP_DOLLAR = 3, OP_REST = 4, OP_RANGE = 5;
 
-interface TrieNode {
-  digits: (TrieNode | undefined)[];
-  wild: TrieNode | undefined;
-  others: Map<number, TrieNode>;
-  rules: ParsedRule[];
-  offset: number;
-  listOffset: number;
-}
-
-const newNode = (): TrieNode => ({ digits: new Array(10), wild: undefined, others: new Map(), rules: [], offset: 0, listOffset: 0 });
-
 function program(alt: TargetAlt, appendRest: boolean): number[] {
   const b: number[] = [];
   if (alt.kind === 'range') {
@@ -47,21 +36,40 @@ const align4 = (n: number): number => (n + 3) & ~3;
 
 /** Builds the image for a parsed rule set (rule i must have index i). */
 export function buildImage(rules: readonly ParsedRule[]): Uint8Array {
-  const root = newNode();
+  // The trie as flat arrays (node ids; 0 is the root and never a child): 100,000 rules make
+  // ~500,000 nodes, too many for an object and a Map each.
+  const kids: number[] = new Array(11).fill(0); // node*11 + digit (0-9) or 10 for `?`
+  const others = new Map<number, Map<number, number>>(); // node -> char -> child, rare
+  const nodeRules = new Map<number, ParsedRule[]>();
+  let nodeCount = 1;
   let defaultRule = -1;
   for (const p of rules) {
     if (p.starAlone) { if (defaultRule < 0) defaultRule = p.index; continue; }
-    let n = root;
+    let n = 0;
     for (const c of p.prefix) {
-      if (c === WILD) n = n.wild ??= newNode();
-      else if (c >= 48 && c <= 57) n = n.digits[c - 48] ??= newNode();
-      else {
-        let next = n.others.get(c);
-        if (!next) { next = newNode(); n.others.set(c, next); }
-        n = next;
+      const slot = c === WILD ? 10 : c >= 48 && c <= 57 ? c - 48 : -1;
+      if (slot >= 0) {
+        let k = kids[n * 11 + slot]!;
+        if (k === 0) {
+          k = nodeCount++;
+          for (let i = 0; i < 11; i++) kids.push(0);
+          kids[n * 11 + slot] = k;
+        }
+        n = k;
+      } else {
+        let m = others.get(n);
+        if (!m) { m = new Map(); others.set(n, m); }
+        let k = m.get(c);
+        if (k === undefined) {
+          k = nodeCount++;
+          for (let i = 0; i < 11; i++) kids.push(0);
+          m.set(c, k);
+        }
+        n = k;
       }
     }
-    n.rules.push(p);
+    const l = nodeRules.get(n);
+    if (l) l.push(p); else nodeRules.set(n, [p]);
   }
 
   // Sizes first, then one buffer.
@@ -78,23 +86,24 @@ export function buildImage(rules: readonly ParsedRule[]): Uint8Array {
     progOffsets.push(o);
   }
   off = align4(off);
-  const nodes: TrieNode[] = [];
-  const stack = [root];
+  const nodeOffset = new Uint32Array(nodeCount);
+  const listOffset = new Uint32Array(nodeCount);
+  // Depth-first, digits in order, so a walk down a number tends to stay in nearby memory.
+  const order: number[] = [];
+  const stack = [0];
   while (stack.length) {
     const n = stack.pop()!;
-    nodes.push(n);
-    n.offset = off;
-    let kids = 0;
-    for (const d of n.digits) if (d) { kids++; }
-    if (n.wild) kids++;
-    off += 8 + 4 * kids + align4(n.others.size) + 4 * n.others.size;
-    if (n.rules.length) {
-      n.listOffset = off;
-      off += 4 + 8 * n.rules.length;
-    }
-    for (const o of n.others.values()) stack.push(o);
-    if (n.wild) stack.push(n.wild);
-    for (let d = 9; d >= 0; d--) if (n.digits[d]) stack.push(n.digits[d]!);
+    order.push(n);
+    nodeOffset[n] = off;
+    let count = 0;
+    for (let i = 0; i < 11; i++) if (kids[n * 11 + i]) count++;
+    const m = others.get(n);
+    const o = m ? m.size : 0;
+    off += 8 + 4 * count + align4(o) + 4 * o;
+    const rs = nodeRules.get(n);
+    if (rs) { listOffset[n] = off; off += 4 + 8 * rs.length; }
+    if (m) for (const k of m.values()) stack.push(k);
+    for (let i = 10; i >= 0; i--) if (kids[n * 11 + i]) stack.push(kids[n * 11 + i]!);
   }
 
   const buf = new ArrayBuffer(align4(off));
@@ -102,7 +111,7 @@ export function buildImage(rules: readonly ParsedRule[]): Uint8Array {
   const dv = new DataView(buf);
   dv.setUint32(0, MAGIC, true);
   dv.setUint32(4, rules.length, true);
-  dv.setUint32(8, root.offset, true);
+  dv.setUint32(8, nodeOffset[0]!, true);
   dv.setInt32(12, defaultRule, true);
   dv.setUint32(16, ruleTable, true);
   for (let i = 0; i < rules.length; i++) {
@@ -118,30 +127,35 @@ export function buildImage(rules: readonly ParsedRule[]): Uint8Array {
       u8.set(programs[i]![a]!, progOffsets[i]![a]!);
     }
   }
-  const order = (a: ParsedRule, b: ParsedRule): number => (beats(a, b) ? -1 : 1);
-  for (const n of nodes) {
+  const byPriority = (a: ParsedRule, b: ParsedRule): number => (beats(a, b) ? -1 : 1);
+  for (const n of order) {
     let mask = 0;
-    const kids: TrieNode[] = [];
-    for (let d = 0; d < 10; d++) if (n.digits[d]) { mask |= 1 << d; kids.push(n.digits[d]!); }
-    if (n.wild) { mask |= 0x400; kids.push(n.wild); }
-    const others = [...n.others.entries()].sort((a, b) => a[0] - b[0]);
-    dv.setUint32(n.offset, (mask | (others.length << 16)) >>> 0, true);
-    dv.setUint32(n.offset + 4, n.listOffset, true);
-    let o = n.offset + 8;
-    for (const k of kids) { dv.setUint32(o, k.offset, true); o += 4; }
-    for (let j = 0; j < others.length; j++) u8[o + j] = others[j]![0];
-    o += align4(others.length);
-    for (const [, k] of others) { dv.setUint32(o, k.offset, true); o += 4; }
-    if (n.rules.length) {
-      n.rules.sort(order);
-      let l = n.listOffset;
-      dv.setUint32(l, n.rules.length, true);
+    let o = nodeOffset[n]! + 8;
+    for (let i = 0; i < 11; i++) {
+      const k = kids[n * 11 + i]!;
+      if (!k) continue;
+      mask |= 1 << i; // bit 10 is the `?` child, after the digits
+      dv.setUint32(o, nodeOffset[k]!, true);
+      o += 4;
+    }
+    const m = others.get(n);
+    const oth = m ? [...m.entries()].sort((a, b) => a[0] - b[0]) : [];
+    dv.setUint32(nodeOffset[n]!, (mask | (oth.length << 16)) >>> 0, true);
+    dv.setUint32(nodeOffset[n]! + 4, listOffset[n]!, true);
+    for (let j = 0; j < oth.length; j++) u8[o + j] = oth[j]![0];
+    o += align4(oth.length);
+    for (const [, k] of oth) { dv.setUint32(o, nodeOffset[k]!, true); o += 4; }
+    const rs = nodeRules.get(n);
+    if (rs) {
+      rs.sort(byPriority);
+      let l = listOffset[n]!;
+      dv.setUint32(l, rs.length, true);
       l += 4;
-      for (const p of n.rules) {
+      for (const p of rs) {
         dv.setUint32(l, (p.index | (p.condCount << 24)) >>> 0, true);
         const lo = Math.max(p.minLen, p.prefix.length);
         const empty = p.maxLen < lo;
-        dv.setUint16(l + 4, empty ? 1 : Math.min(lo, 0xffff), true);
+        dv.setUint16(l + 4, empty ? 1 : lo, true);
         dv.setUint16(l + 6, empty ? 0 : p.maxLen, true);
         l += 8;
       }

@@ -1,10 +1,18 @@
 /**
  * The dial-plan semantics in plain TypeScript: the oracle for the WASM engine's property tests
  * and the baseline of its benchmark. It is what a careful TS engineer would write without WASM:
- * a Map from exact prefix to its rules, probed from the longest prefix down, plus a per-length
- * list for prefixes that contain `?`.
+ * a Map from exact prefix to its rules, probed from the longest prefix down; prefixes with `?`
+ * are grouped by where their `?`s sit, and probed with those positions masked out.
  */
 import { WILD, beats, parseRules, type DialRule, type ParsedRule, type TargetAlt } from './parse.js';
+
+// Stands for a `?` in wildcard keys; rules are ASCII, so no literal prefix character equals it.
+const MASK = '\u0100';
+
+interface WildGroup {
+  readonly positions: readonly number[];
+  readonly map: Map<string, ParsedRule[]>;
+}
 
 export interface RefResult {
   readonly output: string;
@@ -58,9 +66,22 @@ export function rewrite(p: ParsedRule, number: string, random: () => number): st
   return p.appendRest ? out + number.slice(from) : out;
 }
 
+/** The first l characters with the `?` positions masked, or undefined if one of them is not a digit. */
+function maskedKey(number: string, l: number, positions: readonly number[]): string | undefined {
+  let key = '';
+  let from = 0;
+  for (const i of positions) {
+    const c = number.charCodeAt(i);
+    if (!(c >= 48 && c <= 57)) return undefined;
+    key += number.slice(from, i) + MASK;
+    from = i + 1;
+  }
+  return key + number.slice(from, l);
+}
+
 export class ReferencePlan {
   readonly #exact = new Map<string, ParsedRule[]>();
-  readonly #wild: ParsedRule[][] = [];
+  readonly #wild: WildGroup[][] = [];
   readonly #default: ParsedRule | undefined;
   readonly #maxPrefix: number;
   readonly #random: () => number;
@@ -78,7 +99,13 @@ export class ReferencePlan {
       if (p.starAlone) { if (!def) def = p; continue; }
       max = Math.max(max, p.prefix.length);
       if (p.prefix.includes(WILD)) {
-        (this.#wild[p.prefix.length] ??= []).push(p);
+        const positions = p.prefix.flatMap((c, i) => (c === WILD ? [i] : []));
+        const groups = (this.#wild[p.prefix.length] ??= []);
+        let g = groups.find((x) => x.positions.join() === positions.join());
+        if (!g) { g = { positions, map: new Map() }; groups.push(g); }
+        const key = p.prefix.map((c) => (c === WILD ? MASK : String.fromCharCode(c))).join('');
+        const list = g.map.get(key);
+        if (list) list.push(p); else g.map.set(key, [p]);
       } else {
         const key = String.fromCharCode(...p.prefix);
         const list = this.#exact.get(key);
@@ -87,7 +114,7 @@ export class ReferencePlan {
     }
     const order = (a: ParsedRule, b: ParsedRule): number => (beats(a, b) ? -1 : 1);
     for (const l of this.#exact.values()) l.sort(order);
-    for (const l of this.#wild) l?.sort(order);
+    for (const gs of this.#wild) for (const g of gs ?? []) for (const l of g.map.values()) l.sort(order);
     this.#default = def;
     this.#maxPrefix = max;
   }
@@ -101,11 +128,17 @@ export class ReferencePlan {
       if (exact) {
         for (const p of exact) if (len >= p.minLen && len <= p.maxLen) { best = p; break; }
       }
-      const wild = this.#wild[l];
-      if (wild) {
-        for (const p of wild) {
-          if (best && !beats(p, best)) break;
-          if (ruleMatches(p, number)) { best = p; break; }
+      const groups = this.#wild[l];
+      if (groups) {
+        for (const g of groups) {
+          const key = maskedKey(number, l, g.positions);
+          const list = key === undefined ? undefined : g.map.get(key);
+          if (!list) continue;
+          for (const p of list) {
+            if (len < p.minLen || len > p.maxLen) continue;
+            if (!best || beats(p, best)) best = p;
+            break;
+          }
         }
       }
       if (best) return best;
