@@ -81,7 +81,7 @@ for (const size of SIZES) {
   const r = prng(size);
   const rules = makeRules(size, r);
   const numbers = makeNumbers(rules, 10_000, r);
-  const ops = size >= 100_000 ? 200_000 : 400_000;
+  const ops = size >= 100_000 ? 100_000 : 300_000;
 
   const cw: number[] = [], cr: number[] = [], cratio: number[] = [];
   let plan: DialPlan | undefined;
