@@ -3,7 +3,7 @@
  * DialPlan and swaps the reference, so a call keeps the results it already got.
  */
 import { createError } from '../util/errors.js';
-import { DIALPLAN_NO_MATCH, DIALPLAN_UNSUPPORTED, sharedDialplanWasm, type DialplanWasm } from '../wasm/dialplan.js';
+import { DIALPLAN_NO_MATCH, DIALPLAN_UNSUPPORTED, loadDialplanImage, type DialplanWasm } from '../wasm/dialplan.js';
 import { buildImage } from './image.js';
 import { WILD, beats, parseRules, type DialRule, type ParsedRule } from './parse.js';
 import { ReferencePlan, ruleMatches } from './reference.js';
@@ -53,8 +53,9 @@ export class DialPlan {
     this.#parsed = parsed;
     this.#rules = Object.freeze(parsed.map((p) => p.rule));
     this.#random = random;
-    this.#wasm = sharedDialplanWasm();
-    this.#handle = this.#wasm.load(buildImage(parsed));
+    const { wasm, handle } = loadDialplanImage(buildImage(parsed));
+    this.#wasm = wasm;
+    this.#handle = handle;
     finalizer.register(this, { wasm: this.#wasm, handle: this.#handle }, this);
   }
 

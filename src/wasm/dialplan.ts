@@ -208,9 +208,27 @@ export class DialplanWasm {
   }
 }
 
-let shared: DialplanWasm | undefined;
-/** The instance this thread's dial plans share (one WASM memory for every gateway's rules). */
-export function sharedDialplanWasm(): DialplanWasm {
-  shared ??= new DialplanWasm();
-  return shared;
+// Each instance's memory is capped by asconfig (16 MiB); the pool adds an instance when the
+// others are full, so the cap bounds one rule set, not all gateways' sets together (nor a reload,
+// where old and new image coexist until the swap).
+const pool: DialplanWasm[] = [];
+
+/** Loads an image into a pooled instance with room for it; throws SSW_ERR_DIALPLAN_MEMORY only if no empty instance could hold it. */
+export function loadDialplanImage(image: Uint8Array): { wasm: DialplanWasm; handle: number } {
+  for (const wasm of pool) {
+    try {
+      return { wasm, handle: wasm.load(image) };
+    } catch (e) {
+      if ((e as { code?: string }).code !== 'SSW_ERR_DIALPLAN_MEMORY') throw e;
+    }
+  }
+  const wasm = new DialplanWasm();
+  const handle = wasm.load(image);
+  pool.push(wasm);
+  return { wasm, handle };
+}
+
+/** Instances in the pool (for metrics and tests). */
+export function dialplanPoolSize(): number {
+  return pool.length;
 }

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { DialPlan, IDENTITY, EXPLAIN_ALL_LIMIT } from '../../src/dialplan/index.js';
 import { buildImage } from '../../src/dialplan/image.js';
 import { parseRules } from '../../src/dialplan/parse.js';
-import { DialplanWasm, DIALPLAN_NO_MATCH, DIALPLAN_UNSUPPORTED } from '../../src/wasm/dialplan.js';
+import { DialplanWasm, DIALPLAN_NO_MATCH, DIALPLAN_UNSUPPORTED, dialplanPoolSize, loadDialplanImage } from '../../src/wasm/dialplan.js';
 
 describe('DialPlan', () => {
   test('IDENTITY leaves every number alone', () => {
@@ -130,5 +130,19 @@ describe('DialplanWasm handles', () => {
     const hs: number[] = [];
     assert.throws(() => { for (let i = 0; i < 8; i++) hs.push(w.load(big)); }, { code: 'SSW_ERR_DIALPLAN_MEMORY' });
     assert.ok(hs.length >= 2);
+  });
+
+  test('the pool adds an instance when the others are full, so sets together may exceed one memory', () => {
+    const before = dialplanPoolSize();
+    const big = new Uint8Array(6 << 20);
+    const loaded = Array.from({ length: 4 }, () => loadDialplanImage(big));
+    assert.ok(dialplanPoolSize() >= Math.max(before, 2));
+    assert.ok(new Set(loaded.map((l) => l.wasm)).size >= 2);
+    for (const l of loaded) l.wasm.free(l.handle);
+    // freed room is reused before any new instance is made
+    const n = dialplanPoolSize();
+    const again = loadDialplanImage(big);
+    assert.equal(dialplanPoolSize(), n);
+    again.wasm.free(again.handle);
   });
 });
