@@ -3,22 +3,11 @@
 //   node dist/bench/dialplan.bench.js [--quick]
 // Each figure is the median of 5 reps with [min..max]; ratio = reference time / WASM time per rep.
 import { performance } from 'node:perf_hooks';
-import { DialPlan, ReferencePlan, type DialRule } from '../src/dialplan/index.js';
+import { DialPlan, ReferencePlan, seededRandom as prng, type DialRule } from '../src/dialplan/index.js';
 
 const REPS = 5;
 const quick = process.argv.includes('--quick');
 const SIZES = quick ? [10, 1000] : [10, 1000, 100_000];
-
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const digits = (r: () => number, n: number): string => {
   let s = '';

@@ -31,12 +31,27 @@ export interface Explanation {
 export interface CompileOptions {
   /** Source of draws in [0, 1) for `;`, ranges and `?` in targets (default Math.random). */
   readonly random?: () => number;
+  /** An image built by buildDialPlanImage(rules) elsewhere (a worker), to skip building it here. */
+  readonly image?: Uint8Array;
 }
 
 /** Rule sets larger than this list only matching rules in explain(). */
 export const EXPLAIN_ALL_LIMIT = 1000;
 const MAX_RULES = 0xffffff;
 const tooManyRules = createError('SSW_ERR_DIALPLAN_TOO_MANY_RULES', 400);
+const badImage = createError('SSW_ERR_DIALPLAN_IMAGE', 500);
+
+/** The WASM image of a rule set: pure, so a worker can build it and transfer the buffer. */
+export function buildDialPlanImage(rules: readonly DialRule[]): Uint8Array {
+  return buildImage(parseRules(rules));
+}
+
+// Cheap sanity check of an image built elsewhere: magic and rule count in its header.
+function imageFits(image: Uint8Array, ruleCount: number): boolean {
+  if (image.length < 32) return false;
+  const dv = new DataView(image.buffer, image.byteOffset, image.byteLength);
+  return dv.getUint32(0, true) === 0x314c5044 && dv.getUint32(4, true) === ruleCount;
+}
 
 // Frees an image whose DialPlan was dropped without dispose().
 const finalizer = new FinalizationRegistry<{ wasm: DialplanWasm; handle: number }>((h) => h.wasm.free(h.handle));
@@ -49,11 +64,12 @@ export class DialPlan {
   #handle: number;
   #ref: ReferencePlan | undefined;
 
-  private constructor(parsed: ParsedRule[], random: () => number) {
+  private constructor(parsed: ParsedRule[], random: () => number, image: Uint8Array | undefined) {
     this.#parsed = parsed;
     this.#rules = Object.freeze(parsed.map((p) => p.rule));
     this.#random = random;
-    const { wasm, handle } = loadDialplanImage(buildImage(parsed));
+    if (image && !imageFits(image, parsed.length)) throw badImage(`dial-plan image does not fit this rule set (${parsed.length} rules)`);
+    const { wasm, handle } = loadDialplanImage(image ?? buildImage(parsed));
     this.#wasm = wasm;
     this.#handle = handle;
     finalizer.register(this, { wasm: this.#wasm, handle: this.#handle }, this);
@@ -62,7 +78,7 @@ export class DialPlan {
   /** Parses and compiles a rule set; throws SSW_ERR_DIALPLAN_SYNTAX naming the rule, position and expectation. */
   static compile(rules: readonly DialRule[], opts?: CompileOptions): DialPlan {
     if (rules.length > MAX_RULES) throw tooManyRules(`a dial plan holds at most ${MAX_RULES} rules, got ${rules.length}`);
-    return new DialPlan(parseRules(rules), opts?.random ?? Math.random);
+    return new DialPlan(parseRules(rules), opts?.random ?? Math.random, opts?.image);
   }
 
   /** Number of rules. */

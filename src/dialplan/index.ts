@@ -6,3 +6,5 @@ export type { RuleIssue, ValidationReport } from './validate.js';
 export { parseRuleText, parseRulesText, SSW_ERR_DIALPLAN_SYNTAX } from './parse.js';
 export type { DialRule } from './parse.js';
 export { ReferencePlan } from './reference.js';
+export { seededRandom } from './random.js';
+export { buildDialPlanImage } from './dial-plan.js';

@@ -1,6 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { DialPlan, IDENTITY, EXPLAIN_ALL_LIMIT } from '../../src/dialplan/index.js';
+import { DialPlan, IDENTITY, EXPLAIN_ALL_LIMIT, buildDialPlanImage } from '../../src/dialplan/index.js';
 import { buildImage } from '../../src/dialplan/image.js';
 import { parseRules } from '../../src/dialplan/parse.js';
 import { DialplanWasm, DIALPLAN_NO_MATCH, DIALPLAN_UNSUPPORTED, dialplanPoolSize, loadDialplanImage } from '../../src/wasm/dialplan.js';
@@ -18,6 +18,14 @@ describe('DialPlan', () => {
     assert.equal(plan.size, 2);
     assert.deepEqual(plan.rules, [{ from: '0', to: '1' }, { from: '*', to: '' }]);
     assert.ok(Object.isFrozen(plan.rules));
+  });
+
+  test('an image built elsewhere (a worker) is accepted for its own rules only', () => {
+    const rules = [{ from: '00', to: '' }, { from: '*', to: '86*' }];
+    const image = buildDialPlanImage(rules);
+    const plan = DialPlan.compile(rules, { image: image.slice() });
+    assert.deepEqual(plan.transform('0044'), { output: '44', matched: 0 });
+    assert.throws(() => DialPlan.compile([{ from: '0', to: '' }], { image }), { code: 'SSW_ERR_DIALPLAN_IMAGE' });
   });
 
   test('a disposed plan refuses work loudly', () => {

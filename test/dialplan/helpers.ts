@@ -1,19 +1,8 @@
 /** Deterministic random sources for dial-plan tests. */
+export { seededRandom as seeded } from '../../src/dialplan/index.js';
 
 /** Returns the given draws in order, cycling. */
 export function sequence(...draws: number[]): () => number {
   let i = 0;
   return () => draws[i++ % draws.length]!;
-}
-
-/** mulberry32: a small seeded PRNG with draws in [0, 1). */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
