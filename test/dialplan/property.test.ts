@@ -75,6 +75,21 @@ test('WASM engine == reference engine == brute force on random rule sets', () =>
   );
 });
 
+test('large random rule sets: WASM engine == reference engine', () => {
+  fc.assert(
+    fc.property(fc.array(rule, { minLength: 50, maxLength: 300 }), fc.array(number, { minLength: 50, maxLength: 200 }), fc.integer(), (rules, numbers, seed) => {
+      const wasm = DialPlan.compile(rules, { random: seeded(seed) });
+      const ref = ReferencePlan.compile(rules, { random: seeded(seed) });
+      try {
+        for (const n of numbers) assert.deepEqual(wasm.transform(n), ref.transform(n), `number ${JSON.stringify(n)}`);
+      } finally {
+        wasm.dispose();
+      }
+    }),
+    { numRuns: 40 },
+  );
+});
+
 test('any string is a valid input: unicode and over-long numbers take the reference path', () => {
   fc.assert(
     fc.property(fc.array(rule, { maxLength: 6 }), fc.string({ unit: 'binary', maxLength: 300 }), (rules, n) => {
