@@ -1,6 +1,7 @@
 // Dial-plan engine: transforms/s and compile time, WASM engine vs the plain TypeScript reference
 // engine (Map of prefixes, probed longest first), same rules, same numbers, same run.
-//   node dist/bench/dialplan.bench.js [--quick]
+//   node [--expose-gc] dist/bench/dialplan.bench.js [--quick]
+// With --expose-gc, RSS and heap are read after a full collection (live memory, not garbage).
 // Each figure is the median of 5 reps with [min..max]; ratio = reference time / WASM time per rep.
 import { performance } from 'node:perf_hooks';
 import { DialPlan, ReferencePlan, seededRandom as prng, type DialRule } from '../src/dialplan/index.js';
@@ -65,7 +66,7 @@ function timeTransforms(fn: (n: string) => { output: string }, numbers: readonly
 }
 
 console.log(`dialplan bench: node ${process.version}, ${REPS} reps, median [min..max]`);
-console.log('rules    | compile WASM ms | compile TS ms  | ratio TS/WASM | WASM ns/op | TS ns/op | ratio TS/WASM | WASM Mops/s | RSS MB');
+console.log('rules    | compile WASM ms | compile TS ms  | ratio TS/WASM | WASM ns/op | TS ns/op | ratio TS/WASM | WASM Mops/s | RSS / heap MB');
 for (const size of SIZES) {
   const r = prng(size);
   const rules = makeRules(size, r);
@@ -101,11 +102,14 @@ for (const size of SIZES) {
     const t = timeTransforms(refFn, numbers, ops);
     tw.push(w); tr.push(t); tratio.push(t / w);
   }
-  const rss = process.memoryUsage().rss / 2 ** 20;
+  (globalThis as { gc?: () => void }).gc?.();
+  const mem = process.memoryUsage();
+  const rss = mem.rss / 2 ** 20;
+  const heap = mem.heapUsed / 2 ** 20;
   console.log(
     `${String(size).padEnd(8)} | ${fmt(median(cw))} ${spread(cw)} | ${fmt(median(cr))} ${spread(cr)} | ${fmt(median(cratio))} ${spread(cratio)} | ` +
     `${fmt(median(tw), 0)} ${spread(tw, 0)} | ${fmt(median(tr), 0)} ${spread(tr, 0)} | ${fmt(median(tratio))} ${spread(tratio)} | ` +
-    `${fmt(1e3 / median(tw))} | ${fmt(rss, 0)}`,
+    `${fmt(1e3 / median(tw))} | ${fmt(rss, 0)} / ${fmt(heap, 0)}`,
   );
   plan!.dispose();
 }
