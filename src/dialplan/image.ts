@@ -8,39 +8,50 @@ import { WILD, beats, type ParsedRule, type TargetAlt } from './parse.js';
 const MAGIC = 0x314c5044; // 'DPL1' little-endian
 const OP_END = 0, OP_LIT = 1, OP_RAND = 2, OP_DOLLAR = 3, OP_REST = 4, OP_RANGE = 5;
 
-function program(alt: TargetAlt, appendRest: boolean): number[] {
-  const b: number[] = [];
+/** Bytes of an alternative's program (see writeProgram). */
+function programSize(alt: TargetAlt, appendRest: boolean): number {
+  if (alt.kind === 'range') return 2 + 16 + 1;
+  let n = 1 + (appendRest ? 1 : 0);
+  for (const op of alt.ops) n += op.k === 'lit' ? 2 + op.s.length : op.k === 'dollar' ? 2 : 1;
+  return n;
+}
+
+/** Writes an alternative's program at off. */
+function writeProgram(dv: DataView, off: number, alt: TargetAlt, appendRest: boolean): void {
   if (alt.kind === 'range') {
-    b.push(OP_RANGE, alt.width);
-    const f = new DataView(new ArrayBuffer(16));
-    f.setFloat64(0, alt.lo, true);
-    f.setFloat64(8, alt.hi - alt.lo + 1, true);
-    for (let i = 0; i < 16; i++) b.push(f.getUint8(i));
-  } else {
-    for (const op of alt.ops) {
-      if (op.k === 'lit') {
-        // runs are at most 128 symbols (parser limit), within a u8 count
-        b.push(OP_LIT, op.s.length);
-        for (let i = 0; i < op.s.length; i++) b.push(op.s.charCodeAt(i));
-      } else if (op.k === 'rand') b.push(OP_RAND);
-      else if (op.k === 'dollar') b.push(OP_DOLLAR, op.pos);
-      else b.push(OP_REST);
-    }
-    if (appendRest) b.push(OP_REST);
+    dv.setUint8(off, OP_RANGE);
+    dv.setUint8(off + 1, alt.width);
+    dv.setFloat64(off + 2, alt.lo, true);
+    dv.setFloat64(off + 10, alt.hi - alt.lo + 1, true);
+    dv.setUint8(off + 18, OP_END);
+    return;
   }
-  b.push(OP_END);
-  return b;
+  for (const op of alt.ops) {
+    if (op.k === 'lit') {
+      // runs are at most 128 symbols (parser limit), within a u8 count
+      dv.setUint8(off++, OP_LIT);
+      dv.setUint8(off++, op.s.length);
+      for (let i = 0; i < op.s.length; i++) dv.setUint8(off++, op.s.charCodeAt(i));
+    } else if (op.k === 'rand') dv.setUint8(off++, OP_RAND);
+    else if (op.k === 'dollar') { dv.setUint8(off++, OP_DOLLAR); dv.setUint8(off++, op.pos); }
+    else dv.setUint8(off++, OP_REST);
+  }
+  if (appendRest) dv.setUint8(off++, OP_REST);
+  dv.setUint8(off, OP_END);
 }
 
 const align4 = (n: number): number => (n + 3) & ~3;
 
 /** Builds the image for a parsed rule set (rule i must have index i). */
 export function buildImage(rules: readonly ParsedRule[]): Uint8Array {
-  // The trie as flat arrays (node ids; 0 is the root and never a child): 100,000 rules make
-  // ~500,000 nodes, too many for an object and a Map each.
-  const kids: number[] = new Array(11).fill(0); // node*11 + digit (0-9) or 10 for `?`
+  // The trie as flat typed arrays of node ids (0 is the root and never a child): 100,000 rules
+  // make ~500,000 nodes, too many for an object and a Map each. Node count <= 1 + total prefix length.
+  let maxNodes = 1;
+  for (const p of rules) maxNodes += p.prefix.length;
+  const kids = new Int32Array(maxNodes * 11); // node*11 + digit (0-9), or + 10 for the `?` child
   const others = new Map<number, Map<number, number>>(); // node -> char -> child, rare
-  const nodeRules = new Map<number, ParsedRule[]>();
+  const firstRule = new Int32Array(maxNodes).fill(-1); // per node, a linked list of rule indexes
+  const nextRule = new Int32Array(rules.length).fill(-1);
   let nodeCount = 1;
   let defaultRule = -1;
   for (const p of rules) {
@@ -50,58 +61,56 @@ export function buildImage(rules: readonly ParsedRule[]): Uint8Array {
       const slot = c === WILD ? 10 : c >= 48 && c <= 57 ? c - 48 : -1;
       if (slot >= 0) {
         let k = kids[n * 11 + slot]!;
-        if (k === 0) {
-          k = nodeCount++;
-          for (let i = 0; i < 11; i++) kids.push(0);
-          kids[n * 11 + slot] = k;
-        }
+        if (k === 0) kids[n * 11 + slot] = k = nodeCount++;
         n = k;
       } else {
         let m = others.get(n);
         if (!m) { m = new Map(); others.set(n, m); }
         let k = m.get(c);
-        if (k === undefined) {
-          k = nodeCount++;
-          for (let i = 0; i < 11; i++) kids.push(0);
-          m.set(c, k);
-        }
+        if (k === undefined) { k = nodeCount++; m.set(c, k); }
         n = k;
       }
     }
-    const l = nodeRules.get(n);
-    if (l) l.push(p); else nodeRules.set(n, [p]);
+    nextRule[p.index] = firstRule[n]!;
+    firstRule[n] = p.index;
   }
+  const rulesAt = (n: number): ParsedRule[] => {
+    const out: ParsedRule[] = [];
+    for (let i = firstRule[n]!; i >= 0; i = nextRule[i]!) out.push(rules[i]!);
+    return out;
+  };
+  const ruleCountAt = (n: number): number => {
+    let c = 0;
+    for (let i = firstRule[n]!; i >= 0; i = nextRule[i]!) c++;
+    return c;
+  };
 
   // Sizes first, then one buffer.
-  const programs: number[][][] = rules.map((p) => p.alts.map((a) => program(a, p.appendRest)));
   let off = 32;
   const ruleTable = off;
   off += 16 * rules.length;
-  const altTables: number[] = [];
-  for (const p of rules) { altTables.push(off); off += 8 * p.alts.length; }
-  const progOffsets: number[][] = [];
-  for (const ps of programs) {
-    const o: number[] = [];
-    for (const prog of ps) { o.push(off); off += prog.length; }
-    progOffsets.push(o);
-  }
+  const altTables = new Uint32Array(rules.length);
+  for (const p of rules) { altTables[p.index] = off; off += 8 * p.alts.length; }
+  const progStart = off;
+  for (const p of rules) for (const a of p.alts) off += programSize(a, p.appendRest);
   off = align4(off);
   const nodeOffset = new Uint32Array(nodeCount);
   const listOffset = new Uint32Array(nodeCount);
   // Depth-first, digits in order, so a walk down a number tends to stay in nearby memory.
-  const order: number[] = [];
+  const order = new Int32Array(nodeCount);
+  let ordered = 0;
   const stack = [0];
   while (stack.length) {
     const n = stack.pop()!;
-    order.push(n);
+    order[ordered++] = n;
     nodeOffset[n] = off;
     let count = 0;
     for (let i = 0; i < 11; i++) if (kids[n * 11 + i]) count++;
     const m = others.get(n);
     const o = m ? m.size : 0;
     off += 8 + 4 * count + align4(o) + 4 * o;
-    const rs = nodeRules.get(n);
-    if (rs) { listOffset[n] = off; off += 4 + 8 * rs.length; }
+    const rc = ruleCountAt(n);
+    if (rc) { listOffset[n] = off; off += 4 + 8 * rc; }
     if (m) for (const k of m.values()) stack.push(k);
     for (let i = 10; i >= 0; i--) if (kids[n * 11 + i]) stack.push(kids[n * 11 + i]!);
   }
@@ -114,6 +123,7 @@ export function buildImage(rules: readonly ParsedRule[]): Uint8Array {
   dv.setUint32(8, nodeOffset[0]!, true);
   dv.setInt32(12, defaultRule, true);
   dv.setUint32(16, ruleTable, true);
+  let prog = progStart;
   for (let i = 0; i < rules.length; i++) {
     const p = rules[i]!;
     const r = ruleTable + 16 * i;
@@ -122,9 +132,11 @@ export function buildImage(rules: readonly ParsedRule[]): Uint8Array {
     dv.setUint32(r + 8, altTables[i]!, true);
     dv.setUint32(r + 12, p.alts.length, true);
     for (let a = 0; a < p.alts.length; a++) {
-      dv.setUint32(altTables[i]! + 8 * a, progOffsets[i]![a]!, true);
-      dv.setUint32(altTables[i]! + 8 * a + 4, p.alts[a]!.draws, true);
-      u8.set(programs[i]![a]!, progOffsets[i]![a]!);
+      const alt = p.alts[a]!;
+      dv.setUint32(altTables[i]! + 8 * a, prog, true);
+      dv.setUint32(altTables[i]! + 8 * a + 4, alt.draws, true);
+      writeProgram(dv, prog, alt, p.appendRest);
+      prog += programSize(alt, p.appendRest);
     }
   }
   const byPriority = (a: ParsedRule, b: ParsedRule): number => (beats(a, b) ? -1 : 1);
@@ -145,7 +157,7 @@ export function buildImage(rules: readonly ParsedRule[]): Uint8Array {
     for (let j = 0; j < oth.length; j++) u8[o + j] = oth[j]![0];
     o += align4(oth.length);
     for (const [, k] of oth) { dv.setUint32(o, nodeOffset[k]!, true); o += 4; }
-    const rs = nodeRules.get(n);
+    const rs = listOffset[n] ? rulesAt(n) : undefined;
     if (rs) {
       rs.sort(byPriority);
       let l = listOffset[n]!;
