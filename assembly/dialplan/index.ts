@@ -103,6 +103,12 @@ function walk(base: usize, node: u32, pos: i32, len: i32): void {
   }
 }
 
+// Byte loop: numbers are short, and a non-constant-size memory.copy is an out-of-line call in V8
+// (A/B on the 1,000-rule set: ~250 vs ~320 ns per transform, noisy).
+@inline function copy(dst: usize, src: usize, n: usize): void {
+  for (let i: usize = 0; i < n; i++) store<u8>(dst + i, load<u8>(src + i));
+}
+
 // Writes v in decimal, zero-padded to width digits, at out; returns the new end.
 function writeDecimal(out: usize, v: u64, width: i32): usize {
   for (let i = width - 1; i >= 0; i--) {
@@ -128,7 +134,7 @@ function run(base: usize, prog: u32, from: i32, len: i32): i32 {
     p++;
     if (op == OP_LIT) {
       const n = <usize>load<u8>(p);
-      memory.copy(out, p + 1, n);
+      copy(out, p + 1, n);
       out += n;
       p += 1 + n;
     } else if (op == OP_RAND) {
@@ -142,7 +148,7 @@ function run(base: usize, prog: u32, from: i32, len: i32): i32 {
     } else if (op == OP_REST) {
       if (from < len) {
         const n = <usize>(len - from);
-        memory.copy(out, INPUT + <usize>from, n);
+        copy(out, INPUT + <usize>from, n);
         out += n;
       }
     } else if (op == OP_RANGE) {
