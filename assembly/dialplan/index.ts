@@ -2,7 +2,8 @@
 // the writer; the layout is repeated here because both sides must agree byte for byte).
 //
 // Image (all offsets relative to the image base, little-endian):
-//   header  u32 magic 'DPL1', u32 ruleCount, u32 rootNode, i32 defaultRule (-1 none), u32 ruleTable
+//   header  u32 magic 'DPL1', u32 ruleCount, u32 rootNode, i32 defaultRule (-1 none), u32 ruleTable,
+//           u32 rulesHash (checked by TS only), padding to 32 bytes
 //   rule    16 bytes: u32 prefixLen, u32 flags (bit 0: needs random draws), u32 altTable, u32 altCount
 //   alt     8 bytes: u32 program, u32 draws
 //   node    u32 word0 (bits 0-9: digit children, bit 10: `?` child, bits 16-23: other-char count),

@@ -4,7 +4,7 @@
  */
 import { createError } from '../util/errors.js';
 import { DIALPLAN_NO_MATCH, DIALPLAN_UNSUPPORTED, loadDialplanImage, type DialplanWasm } from '../wasm/dialplan.js';
-import { buildImage } from './image.js';
+import { buildImage, imageIdentity, rulesHash } from './image.js';
 import { WILD, beats, parseRules, type DialRule, type ParsedRule } from './parse.js';
 import { ReferencePlan, ruleMatches } from './reference.js';
 
@@ -40,17 +40,17 @@ export const EXPLAIN_ALL_LIMIT = 1000;
 const MAX_RULES = 0xffffff;
 const tooManyRules = createError('SSW_ERR_DIALPLAN_TOO_MANY_RULES', 400);
 const badImage = createError('SSW_ERR_DIALPLAN_IMAGE', 500);
+const disposed = createError('SSW_ERR_DIALPLAN_DISPOSED', 500);
 
 /** The WASM image of a rule set: pure, so a worker can build it and transfer the buffer. */
 export function buildDialPlanImage(rules: readonly DialRule[]): Uint8Array {
   return buildImage(parseRules(rules));
 }
 
-// Cheap sanity check of an image built elsewhere: magic and rule count in its header.
-function imageFits(image: Uint8Array, ruleCount: number): boolean {
-  if (image.length < 32) return false;
-  const dv = new DataView(image.buffer, image.byteOffset, image.byteLength);
-  return dv.getUint32(0, true) === 0x314c5044 && dv.getUint32(4, true) === ruleCount;
+// An image built elsewhere must be the image of these rules (count and hash in its header).
+function imageFits(image: Uint8Array, parsed: readonly ParsedRule[]): boolean {
+  const id = imageIdentity(image);
+  return id !== undefined && id[0] === parsed.length && id[1] === rulesHash(parsed);
 }
 
 // Frees an image whose DialPlan was dropped without dispose().
@@ -68,7 +68,7 @@ export class DialPlan {
     this.#parsed = parsed;
     this.#rules = Object.freeze(parsed.map((p) => p.rule));
     this.#random = random;
-    if (image && !imageFits(image, parsed.length)) throw badImage(`dial-plan image does not fit this rule set (${parsed.length} rules)`);
+    if (image && !imageFits(image, parsed)) throw badImage(`dial-plan image does not fit this rule set (${parsed.length} rules)`);
     const { wasm, handle } = loadDialplanImage(image ?? buildImage(parsed));
     this.#wasm = wasm;
     this.#handle = handle;
@@ -89,7 +89,7 @@ export class DialPlan {
 
   /** Rewrites a number with the winning rule; never throws for any input string. */
   transform(number: string): TransformResult {
-    if (this.#handle < 0) throw createError('SSW_ERR_DIALPLAN_DISPOSED', 500)('dial plan used after dispose()');
+    if (this.#handle < 0) throw disposed('dial plan used after dispose()');
     const m = this.#wasm.transform(this.#handle, number, this.#random);
     if (m === DIALPLAN_UNSUPPORTED) return this.#reference().transform(number);
     if (m === DIALPLAN_NO_MATCH) return { output: number, matched: -1 };

@@ -42,6 +42,25 @@ function writeProgram(dv: DataView, off: number, alt: TargetAlt, appendRest: boo
 
 const align4 = (n: number): number => (n + 3) & ~3;
 
+/** FNV-1a over every rule's text: lets an image built elsewhere be checked against its rules. */
+export function rulesHash(rules: readonly ParsedRule[]): number {
+  let h = 0x811c9dc5;
+  const mix = (s: string): void => {
+    for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+    h = Math.imul(h ^ 0xff, 0x01000193); // separator, so "0","12" and "01","2" differ
+  };
+  for (const p of rules) { mix(p.rule.from); mix(p.rule.to); }
+  return h >>> 0;
+}
+
+/** Header fields an image carries about its rules: [rule count, rulesHash]. */
+export function imageIdentity(image: Uint8Array): [number, number] | undefined {
+  if (image.length < 32) return undefined;
+  const dv = new DataView(image.buffer, image.byteOffset, image.byteLength);
+  if (dv.getUint32(0, true) !== MAGIC) return undefined;
+  return [dv.getUint32(4, true), dv.getUint32(20, true)];
+}
+
 /** Builds the image for a parsed rule set (rule i must have index i). */
 export function buildImage(rules: readonly ParsedRule[]): Uint8Array {
   // The trie as flat typed arrays of node ids (0 is the root and never a child): 100,000 rules
@@ -123,6 +142,7 @@ export function buildImage(rules: readonly ParsedRule[]): Uint8Array {
   dv.setUint32(8, nodeOffset[0]!, true);
   dv.setInt32(12, defaultRule, true);
   dv.setUint32(16, ruleTable, true);
+  dv.setUint32(20, rulesHash(rules), true);
   let prog = progStart;
   for (let i = 0; i < rules.length; i++) {
     const p = rules[i]!;

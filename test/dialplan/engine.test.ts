@@ -26,6 +26,8 @@ describe('DialPlan', () => {
     const plan = DialPlan.compile(rules, { image: image.slice() });
     assert.deepEqual(plan.transform('0044'), { output: '44', matched: 0 });
     assert.throws(() => DialPlan.compile([{ from: '0', to: '' }], { image }), { code: 'SSW_ERR_DIALPLAN_IMAGE' });
+    assert.throws(() => DialPlan.compile([{ from: '0', to: '0' }, { from: '*', to: '86*' }], { image }), { code: 'SSW_ERR_DIALPLAN_IMAGE' });
+    assert.throws(() => DialPlan.compile(rules, { image: image.subarray(0, 16) }), { code: 'SSW_ERR_DIALPLAN_IMAGE' });
   });
 
   test('a disposed plan refuses work loudly', () => {
