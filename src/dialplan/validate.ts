@@ -22,10 +22,19 @@ function span(p: ParsedRule): [number, number] {
   return [Math.max(p.minLen, p.prefix.length), p.maxLen];
 }
 
-/** True when every number that fits prefix b also fits prefix a (same length, a no stricter anywhere). */
-function prefixCovers(a: readonly number[], b: readonly number[]): boolean {
-  for (let i = 0; i < a.length; i++) if (a[i] !== WILD && a[i] !== b[i]) return false;
-  return true;
+/**
+ * The prefix with the given positions masked, or undefined when a `?` there could not cover it:
+ * a masked position must hold a digit or `?`, and every `?` of the prefix must be masked.
+ */
+function masked(prefix: readonly number[], positions: readonly number[]): string | undefined {
+  const chars = prefix.map((c) => (c === WILD ? -2 : c));
+  for (const i of positions) {
+    const c = chars[i]!;
+    if (c !== -2 && !(c >= 48 && c <= 57)) return undefined;
+    chars[i] = 63; // '?'
+  }
+  if (chars.includes(-2)) return undefined;
+  return String.fromCharCode(...chars);
 }
 
 /** True when the union of the intervals holds every integer of [lo, hi]. */
@@ -57,19 +66,24 @@ export function validateRules(rules: readonly DialRule[]): ValidationReport {
 
   // Only rules with the same prefix length can shadow each other completely: a longer prefix
   // leaves out numbers that differ in its extra characters, a shorter one loses on priority.
+  // Prefixes with `?` are grouped by where their `?`s sit; a rule is covered by a group's rule
+  // when, with those positions masked, the prefixes are equal (and the masked chars are digits).
   const exact = new Map<string, ParsedRule[]>();
-  const wild = new Map<number, ParsedRule[]>();
+  const wild = new Map<number, Array<{ positions: number[]; map: Map<string, ParsedRule[]> }>>();
   const stars: ParsedRule[] = [];
+  const push = <K>(m: Map<K, ParsedRule[]>, k: K, p: ParsedRule): void => {
+    const l = m.get(k);
+    if (l) l.push(p); else m.set(k, [p]);
+  };
   for (const p of parsed) {
     if (p.starAlone) { stars.push(p); continue; }
-    if (p.prefix.includes(WILD)) {
-      const l = wild.get(p.prefix.length);
-      if (l) l.push(p); else wild.set(p.prefix.length, [p]);
-    } else {
-      const k = `${p.prefix.length}:${String.fromCharCode(...p.prefix)}`;
-      const l = exact.get(k);
-      if (l) l.push(p); else exact.set(k, [p]);
-    }
+    const positions = p.prefix.flatMap((c, i) => (c === WILD ? [i] : []));
+    if (positions.length === 0) { push(exact, String.fromCharCode(...p.prefix), p); continue; }
+    const groups = wild.get(p.prefix.length) ?? [];
+    wild.set(p.prefix.length, groups);
+    let g = groups.find((x) => x.positions.join() === positions.join());
+    if (!g) { g = { positions, map: new Map() }; groups.push(g); }
+    push(g.map, masked(p.prefix, positions)!, p);
   }
 
   for (const p of parsed) {
@@ -78,15 +92,18 @@ export function validateRules(rules: readonly DialRule[]): ValidationReport {
       warnings.push({ index: p.index, message: `${label(p)} can never match: no number length satisfies its prefix and length conditions` });
       continue;
     }
-    let rivals: ParsedRule[];
+    const rivals: ParsedRule[] = [];
     if (p.starAlone) {
       // the default rule loses to any root rule (prefix length 0, with a length condition) and to an earlier `*`
-      rivals = [...(exact.get('0:') ?? []), ...stars.filter((s) => s.index < p.index)];
+      rivals.push(...(exact.get('') ?? []), ...stars.filter((s) => s.index < p.index));
     } else {
-      rivals = [...(wild.get(p.prefix.length) ?? [])];
-      if (!p.prefix.includes(WILD)) rivals.push(...(exact.get(`${p.prefix.length}:${String.fromCharCode(...p.prefix)}`) ?? []));
+      if (!p.prefix.includes(WILD)) rivals.push(...(exact.get(String.fromCharCode(...p.prefix)) ?? []));
+      for (const g of wild.get(p.prefix.length) ?? []) {
+        const key = masked(p.prefix, g.positions);
+        if (key !== undefined) rivals.push(...(g.map.get(key) ?? []));
+      }
     }
-    const winners = rivals.filter((a) => a !== p && beats(a, p) && (p.starAlone || prefixCovers(a.prefix, p.prefix)));
+    const winners = rivals.filter((a) => a !== p && beats(a, p));
     const ivs = winners.map(span).filter(([a, b]) => a <= b);
     if (winners.length && covered(lo, hi, ivs)) {
       const by = winners.map((w) => w.index).join(', ');

@@ -116,6 +116,21 @@ describe('validator', () => {
     assert.deepEqual(idx(v([['L5', 'a'], ['*', 'c']]).warnings), []);
   });
 
+  test('a ? covers digits only', () => {
+    assert.deepEqual(idx(v([['?1', 'a'], ['+1', 'b'], ['21', 'c']]).warnings), [2]);
+    assert.deepEqual(idx(v([['0?', 'a'], ['?1', 'b'], ['01', 'c'], ['??', 'd'], ['1?', 'e']]).warnings), [2, 4]);
+    assert.deepEqual(idx(v([['0?', 'a'], ['??', 'b']]).warnings), []);
+  });
+
+  test('validates 100,000 rules with ? groups without a quadratic blow-up', () => {
+    const rules = Array.from({ length: 100_000 }, (_, i) => ({ from: String(1_000_000 + i * 7).slice(0, 6) + (i % 20 === 0 ? '?' : String(i % 10)), to: '' }));
+    const t0 = performance.now();
+    const r = validateRules(rules);
+    assert.ok(performance.now() - t0 < 10_000); // ~1 s here; pairwise checking took minutes
+    assert.equal(r.errors.length, 0);
+    assert.ok(r.warnings.length > 0);
+  });
+
   test('a ? does not cover positions left open (numbers may hold + or #)', () => {
     assert.deepEqual(idx(v([['01?', 'a'], ['01E3', 'b']]).warnings), []);
   });
