@@ -62,11 +62,13 @@ export interface SyntaxProblem {
   readonly expected: string;
 }
 
+/** One line naming the rule, the field, the position and what was expected. */
 export function describeProblem(p: SyntaxProblem): string {
   return `dial-plan rule ${p.index} (${JSON.stringify(p.rule.from)} -> ${JSON.stringify(p.rule.to)}): ` +
     `${p.field === 'from' ? 'original' : 'target'} position ${p.position}: expected ${p.expected}`;
 }
 
+/** The SSW_ERR_DIALPLAN_SYNTAX error for a problem, with the problem as its details. */
 export function problemError(p: SyntaxProblem): SswError {
   return syntaxError(describeProblem(p), { ...p, rule: { from: p.rule.from, to: p.rule.to } });
 }
@@ -207,6 +209,7 @@ export function tryParseRule(rule: DialRule, index: number): ParsedRule | Syntax
   }
 }
 
+/** Tells a tryParseRule failure from a parsed rule. */
 export function isProblem(x: ParsedRule | SyntaxProblem): x is SyntaxProblem {
   return (x as SyntaxProblem).expected !== undefined;
 }

@@ -126,7 +126,7 @@ describe('validator', () => {
     const rules = Array.from({ length: 100_000 }, (_, i) => ({ from: String(1_000_000 + i * 7).slice(0, 6) + (i % 20 === 0 ? '?' : String(i % 10)), to: '' }));
     const t0 = performance.now();
     const r = validateRules(rules);
-    assert.ok(performance.now() - t0 < 10_000); // ~1 s here; pairwise checking took minutes
+    assert.ok(performance.now() - t0 < 10_000); // ~1 s here; a pairwise scan would be 5,000 x 100,000 checks
     assert.equal(r.errors.length, 0);
     assert.ok(r.warnings.length > 0);
   });
