@@ -71,7 +71,7 @@ for (const size of SIZES) {
   const r = prng(size);
   const rules = makeRules(size, r);
   const numbers = makeNumbers(rules, 10_000, r);
-  const ops = size >= 100_000 ? 100_000 : 300_000;
+  const ops = size >= 100_000 ? 50_000 : 300_000;
 
   const cw: number[] = [], cr: number[] = [], cratio: number[] = [];
   let plan: DialPlan | undefined;
@@ -94,8 +94,8 @@ for (const size of SIZES) {
   const p = plan!, q = ref!;
   const wasmFn = (n: string) => p.transform(n);
   const refFn = (n: string) => q.transform(n);
-  timeTransforms(wasmFn, numbers, 50_000);
-  timeTransforms(refFn, numbers, 50_000);
+  timeTransforms(wasmFn, numbers, 20_000);
+  timeTransforms(refFn, numbers, 20_000);
   const tw: number[] = [], tr: number[] = [], tratio: number[] = [];
   for (let i = 0; i < REPS; i++) {
     const w = timeTransforms(wasmFn, numbers, ops);
