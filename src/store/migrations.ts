@@ -110,9 +110,11 @@ export const MIGRATIONS: readonly Migration[] = [
         .addColumn('ref', 'varchar(128)', (c) => c.notNull())
         .addColumn('balance_after', 'bigint', (c) => c.notNull())
         .addColumn('time', 'bigint', (c) => c.notNull())
-        // One change per (account, reason, ref): a replayed CDR cannot debit twice.
-        .addUniqueConstraint('balance_ledger_once', ['account', 'reason', 'ref'])
+        // One change per (ref, account, reason): a replayed CDR cannot debit twice. ref leads, as
+        // the drainer looks a batch's refs up before applying it.
+        .addUniqueConstraint('balance_ledger_once', ['ref', 'account', 'reason'])
         .execute();
+      await db.schema.createIndex('balance_ledger_account').ifNotExists().on('balance_ledger').columns(['account', 'id']).execute();
     },
   },
 ];

@@ -178,3 +178,12 @@ test('drained segments are deleted, and a live checkpoint in one is carried forw
   await store.close();
   rmSync(dir, { recursive: true, force: true });
 });
+
+test('journal entries round trip exactly, money included', async () => {
+  const { encodeEntry, decodeEntry } = await import('../../src/cdr/codec.js');
+  const big = cdr(7, { fee: 2n ** 63n - 1n, vendorCost: -5n, media: { lost: 3 } });
+  const e = { t: 'cdr' as const, at: 5, cdr: big, ledger: [{ account: 'a', amount: -(2n ** 62n), reason: 'call' }], key: 'k' };
+  assert.deepEqual(decodeEntry(encodeEntry(e)), e);
+  const c = { t: 'ckpt' as const, at: 6, key: 'k', state: { rec: { flowNo: 'x', startTime: 1, fee: 10n }, ledger: [{ account: 'a', amount: -10n, reason: 'call' }] } };
+  assert.deepEqual(decodeEntry(encodeEntry(c)), c);
+});
