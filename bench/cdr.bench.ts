@@ -1,6 +1,6 @@
 // Sustained CDR throughput into each store through the journal (fsync'd group commit) and the
 // batched drainer, against single-row inserts (what a naive CDR writer does) in the same run.
-//   node dist/bench/cdr.bench.js [--n 15000] [--reps 3] [--only sqlite|mysql]
+//   node dist/bench/cdr.bench.js [--n 10000] [--base-n 500] [--reps 3] [--only sqlite|mysql]
 // MySQL: MariaDB at 127.0.0.1:3306, root, no password; a scratch database is dropped afterwards.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,11 +13,12 @@ const arg = (name: string, def: string) => {
   const i = process.argv.indexOf(`--${name}`);
   return i > 0 ? process.argv[i + 1]! : def;
 };
-const N = Number(arg('n', '15000'));
+const N = Number(arg('n', '10000'));
 const REPS = Number(arg('reps', '3'));
-const BASE_N = Number(arg('base-n', '1000'));
+const BASE_N = Number(arg('base-n', '500'));
 const ONLY = arg('only', '');
 const BATCH = Number(arg('batch', '2000'));
+const LEDGER = arg('ledger', '1') !== '0';
 const T = Date.UTC(2026, 5, 1, 12, 0, 0);
 let seq = 0;
 let peakRss = 0;
@@ -59,7 +60,7 @@ async function bench(kind: string, url: string): Promise<void> {
     for (let i = 0; i < N; i += 500) {
       await Promise.all(Array.from({ length: Math.min(500, N - i) }, () => {
         const c = cdr();
-        return p.write(c, { ledger: [{ account: c.account, amount: -c.fee, reason: 'call' }] });
+        return p.write(c, LEDGER ? { ledger: [{ account: c.account, amount: -c.fee, reason: 'call' }] } : {});
       }));
       rss();
     }
@@ -76,7 +77,7 @@ async function bench(kind: string, url: string): Promise<void> {
   const b = stats(base);
   const q = stats(piped);
   console.log(`${kind}: single-row inserts (baseline, ${BASE_N}/rep): ${fmt(b)}`);
-  console.log(`${kind}: journal + batched drain, ${N}/rep, with ledger: ${fmt(q)}  ratio x${(q.mean / b.mean).toFixed(1)} (range x${(q.min / b.max).toFixed(1)}..x${(q.max / b.min).toFixed(1)})`);
+  console.log(`${kind}: journal + batched drain, ${N}/rep, ${LEDGER ? 'with' : 'without'} ledger: ${fmt(q)}  ratio x${(q.mean / b.mean).toFixed(1)} (range x${(q.min / b.max).toFixed(1)}..x${(q.max / b.min).toFixed(1)})`);
   console.log(`${kind}: journal acknowledgements alone: ${fmt(stats(acked))}`);
 }
 

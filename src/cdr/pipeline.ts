@@ -2,7 +2,7 @@ import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { componentLogger } from '../util/log.js';
 import { monotonicMs } from '../util/time.js';
-import type { BatchResult, CdrEntry } from '../store/index.js';
+import type { BatchResult, CdrEntry, WriteBatchOptions } from '../store/index.js';
 import { decodeEntry, encodeEntry, type CheckpointState, type JournalEntry } from './codec.js';
 import { Journal, type JournalOptions, type Position } from './journal.js';
 import { END_REASON_SERVER_RESTART, makeCdr, type CdrRecord, type LedgerChange } from './record.js';
@@ -11,7 +11,7 @@ const log = componentLogger('cdr');
 
 /** Where drained CDRs go: the Store implements it (tests substitute failing sinks). */
 export interface CdrSink {
-  writeBatch(entries: readonly CdrEntry[]): Promise<BatchResult>;
+  writeBatch(entries: readonly CdrEntry[], opts?: WriteBatchOptions): Promise<BatchResult>;
 }
 
 export interface CdrPipelineOptions extends JournalOptions {
@@ -62,6 +62,11 @@ export class CdrPipeline {
   #backoffMin: number;
   #backoffMax: number;
   #pos: Position;
+  /**
+   * Everything before this may have reached a store already (journaled by an earlier process, or
+   * attempted by this one): batches starting at or after it are first attempts.
+   */
+  #sentEnd: Position;
   #live = new Map<string, LiveCheckpoint>();
   #depth = 0;
   #drained = 0;
@@ -86,6 +91,7 @@ export class CdrPipeline {
     this.#backoffMin = o.backoffMinMs ?? 100;
     this.#backoffMax = o.backoffMaxMs ?? 30_000;
     this.#pos = pos;
+    this.#sentEnd = { seg: journal.currentSegment, off: 0 };
     journal.onSynced(() => this.#kick());
   }
 
@@ -280,7 +286,9 @@ export class CdrPipeline {
       if (entries.length >= this.#batch) break;
     }
     if (entries.length) {
-      const res = await this.#store.writeBatch(entries);
+      const first = this.#pos.seg > this.#sentEnd.seg || (this.#pos.seg === this.#sentEnd.seg && this.#pos.off >= this.#sentEnd.off);
+      if (first) this.#sentEnd = end;
+      const res = await this.#store.writeBatch(entries, { assumeNew: first });
       this.#consecutiveErrors = 0;
       this.#drained += entries.length;
       this.#depth -= entries.length;

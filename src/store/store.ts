@@ -66,6 +66,21 @@ export interface BatchResult {
   readonly applied: readonly (LedgerChange & { readonly ref: string; readonly balanceAfter: bigint })[];
 }
 
+export interface WriteBatchOptions {
+  /**
+   * The caller knows these CDRs were never sent to any store before (first attempt, not a
+   * replay): skip looking up already-applied ledger changes. If one exists after all, the unique
+   * key refuses it, the transaction rolls back and the batch is redone with the look-up.
+   */
+  readonly assumeNew?: boolean;
+}
+
+/** True for a unique-key violation from either back end. */
+function isDuplicateKey(e: unknown): boolean {
+  const code = (e as { code?: unknown } | null)?.code;
+  return code === 'ER_DUP_ENTRY' || code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
+}
+
 export interface LedgerRow {
   readonly account: string;
   readonly amount: bigint;
@@ -131,7 +146,19 @@ export class Store {
    * Idempotent: an existing flowNo is ignored and a ledger change already applied for the same
    * (account, reason, flowNo) is skipped, so replaying a batch changes nothing.
    */
-  async writeBatch(entries: readonly CdrEntry[]): Promise<BatchResult> {
+  async writeBatch(entries: readonly CdrEntry[], opts: WriteBatchOptions = {}): Promise<BatchResult> {
+    if (opts.assumeNew) {
+      try {
+        return await this.#writeBatch(entries, true);
+      } catch (e) {
+        if (!isDuplicateKey(e)) throw e;
+        // Some change was applied before after all (the transaction rolled back): do it the careful way.
+      }
+    }
+    return this.#writeBatch(entries, false);
+  }
+
+  async #writeBatch(entries: readonly CdrEntry[], assumeNew: boolean): Promise<BatchResult> {
     this.#open();
     if (entries.length === 0) return { inserted: 0, applied: [] };
     const byTable = new Map<string, Record<string, unknown>[]>();
@@ -151,16 +178,16 @@ export class Store {
           inserted += await this.#bulkInsert(tx, t, rows.slice(i, i + chunk), true);
         }
       }
-      const applied = await this.#applyLedger(tx, entries);
+      const applied = await this.#applyLedger(tx, entries, assumeNew);
       return { inserted, applied };
     });
   }
 
-  async #applyLedger(tx: Kysely<any>, entries: readonly CdrEntry[]): Promise<BatchResult['applied'][number][]> {
+  async #applyLedger(tx: Kysely<any>, entries: readonly CdrEntry[], assumeNew: boolean): Promise<BatchResult['applied'][number][]> {
     const wanted: { c: LedgerChange; ref: string; time: number }[] = [];
     for (const e of entries) for (const c of e.ledger ?? []) wanted.push({ c, ref: e.cdr.flowNo, time: e.cdr.endTime });
     if (wanted.length === 0) return [];
-    const refs = [...new Set(wanted.map((w) => w.ref))];
+    const refs = assumeNew ? [] : [...new Set(wanted.map((w) => w.ref))];
     const done = new Set<string>();
     for (let i = 0; i < refs.length; i += 500) {
       const rows = await tx.selectFrom('balance_ledger').select(['account', 'reason', 'ref']).where('ref', 'in', refs.slice(i, i + 500)).execute();

@@ -131,6 +131,9 @@ export function storeContract(name: string, url: string | (() => Promise<string>
     assert.equal(r.applied.length, 4);
     const again = await store.writeBatch(entries);
     assert.deepEqual([again.inserted, again.applied.length], [0, 0]);
+    // A caller wrongly sure the batch is new: the unique key catches it and nothing is applied twice.
+    const sure = await store.writeBatch(entries, { assumeNew: true });
+    assert.deepEqual([sure.inserted, sure.applied.length], [0, 0]);
     assert.equal(await store.balance('acct-1'), before - 12_000_000n);
     assert.equal(await store.balance('vendor-x'), 2n * 987_654n);
     const l = await store.ledger('acct-1');
