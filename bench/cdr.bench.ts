@@ -1,6 +1,6 @@
 // Sustained CDR throughput into each store through the journal (fsync'd group commit) and the
 // batched drainer, against single-row inserts (what a naive CDR writer does) in the same run.
-//   node dist/bench/cdr.bench.js [--n 10000] [--base-n 500] [--reps 3] [--only sqlite|mysql]
+//   node dist/bench/cdr.bench.js [--n 10000] [--base-n 500] [--reps 3] [--batch 2000] [--ledger 0|1] [--only sqlite|mysql]
 // MySQL: MariaDB at 127.0.0.1:3306, root, no password; a scratch database is dropped afterwards.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
