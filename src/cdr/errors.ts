@@ -4,5 +4,5 @@ import { createError } from '../util/errors.js';
 export const CdrErrors = {
   journalClosed: createError('SSW_ERR_CDR_JOURNAL_CLOSED', 503),
   journalWrite: createError('SSW_ERR_CDR_JOURNAL_WRITE', 500),
-  badCheckpoint: createError('SSW_ERR_CDR_BAD_CHECKPOINT', 500),
+  badRecord: createError('SSW_ERR_CDR_BAD_RECORD', 500),
 } as const;

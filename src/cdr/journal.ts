@@ -162,14 +162,15 @@ export class Journal {
         const seq = this.#seq;
         const fd = this.#fd;
         try {
-          await new Promise<void>((res, rej) => writev(fd, batch.map((w) => w.buf), (e) => (e ? rej(e) : res())));
+          const total = batch.reduce((n, w) => n + w.buf.length, 0);
+          await new Promise<void>((res, rej) => writev(fd, batch.map((w) => w.buf), (e, n) => (e ? rej(e) : n !== total ? rej(new Error(`short write ${n}/${total}`)) : res())));
           await new Promise<void>((res, rej) => fdatasync(fd, (e) => (e ? rej(e) : res())));
         } catch (e) {
           // The bytes may be half there: seal this segment (open() cuts the tail) and fail the batch.
           log.error({ err: e }, 'journal write failed');
           const err = CdrErrors.journalWrite(`journal write failed: ${(e as Error).message}`);
           for (const w of batch) w.reject(err);
-          this.#rotate();
+          try { this.#rotate(); } catch (e2) { log.error({ err: e2 }, 'journal cannot open a new segment'); }
           continue;
         }
         this.#fsyncs++;

@@ -4,6 +4,7 @@ import { componentLogger } from '../util/log.js';
 import { monotonicMs } from '../util/time.js';
 import type { BatchResult, CdrEntry, WriteBatchOptions } from '../store/index.js';
 import { decodeEntry, encodeEntry, type CheckpointState, type JournalEntry } from './codec.js';
+import { CdrErrors } from './errors.js';
 import { Journal, type JournalOptions, type Position } from './journal.js';
 import { END_REASON_SERVER_RESTART, makeCdr, type CdrRecord, type LedgerChange } from './record.js';
 
@@ -152,12 +153,14 @@ export class CdrPipeline {
 
   /** Journals a finished call's CDR (with its ledger changes); resolves once it is fsync'd. Only then may the call's resources be released. */
   async write(rec: CdrRecord, opts: WriteOptions = {}): Promise<void> {
+    checkKeys(rec.flowNo, opts.ledger);
     if (opts.callKey !== undefined) this.#live.delete(opts.callKey);
     await this.#append({ t: 'cdr', at: Date.now(), cdr: rec, ledger: opts.ledger, key: opts.callKey });
   }
 
   /** Records the state of a call in progress; after a crash it becomes a 'server restart' CDR. Resolves once fsync'd. */
   async checkpoint(callKey: string, rec: CheckpointState['rec'], ledger?: readonly LedgerChange[]): Promise<void> {
+    checkKeys(rec.flowNo, ledger);
     const state: CheckpointState = { rec, ledger };
     const live: LiveCheckpoint = { state, at: Date.now(), seg: -1 };
     this.#live.set(callKey, live);
@@ -342,8 +345,24 @@ export class CdrPipeline {
     if (this.#loop) await this.waitDrained(drainMs);
     this.#stopping = true;
     this.#kickHard();
-    await this.#loop;
+    // A store that hangs mid-batch must not hang shutdown: the batch stays journaled for next start.
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([this.#loop, new Promise<void>((r) => { timer = setTimeout(r, drainMs); })]);
+    clearTimeout(timer);
     await this.#journal.close();
+  }
+}
+
+// Keys that make a CDR or a debit unique must fit their columns whole: a cut flowNo or account
+// could merge two calls or two accounts. A bug in the caller, so it fails loudly before journaling.
+function checkKeys(flowNo: string, ledger: readonly LedgerChange[] | undefined): void {
+  if (typeof flowNo !== 'string' || flowNo.length === 0 || flowNo.length > 64) {
+    throw CdrErrors.badRecord(`flowNo must be 1-64 characters: ${JSON.stringify(flowNo)}`);
+  }
+  for (const c of ledger ?? []) {
+    if (!c.account || c.account.length > 64 || !c.reason || c.reason.length > 32 || typeof c.amount !== 'bigint') {
+      throw CdrErrors.badRecord(`bad ledger change for ${flowNo}: account 1-64 chars, reason 1-32 chars, amount bigint`);
+    }
   }
 }
 

@@ -50,20 +50,24 @@ export async function createCdrTable(db: Kysely<any>, kind: StoreKind, table: st
 }
 
 /** A CDR as a row; money goes as bigint for SQLite and as an exact decimal string for MySQL. */
+// Strings are cut to their column's width here, so both back ends store the same thing and a
+// long value can never make a batch fail forever (a poison batch would stop the drain).
+export const cut = (v: string, n: number): string => (v.length > n ? v.slice(0, n) : v);
+
 export function cdrToRow(r: CdrRecord, kind: StoreKind): Record<string, unknown> {
   const money = kind === 'sqlite' ? (v: bigint) => v : (v: bigint) => v.toString();
   return {
     flow_no: r.flowNo,
-    caller_access: r.callerAccess, caller_billing: r.callerBilling, caller_gateway: r.callerGateway,
-    callee_access: r.calleeAccess, callee_billing: r.calleeBilling, callee_gateway: r.calleeGateway,
-    ingress_gateway: r.ingressGateway, ingress_ip: r.ingressIp, egress_gateway: r.egressGateway, egress_ip: r.egressIp,
-    account: r.account, start_time: r.startTime, answer_time: r.answerTime, end_time: r.endTime,
-    hold_time_ms: r.holdTimeMs, billed_seconds: r.billedSeconds, fee: money(r.fee), rate_prefix: r.ratePrefix,
-    vendor_cost: money(r.vendorCost), vendor_account: r.vendorAccount, end_direction: r.endDirection,
-    end_reason: r.endReason, end_reason_text: r.endReasonText,
+    caller_access: cut(r.callerAccess, 64), caller_billing: cut(r.callerBilling, 64), caller_gateway: cut(r.callerGateway, 64),
+    callee_access: cut(r.calleeAccess, 64), callee_billing: cut(r.calleeBilling, 64), callee_gateway: cut(r.calleeGateway, 64),
+    ingress_gateway: cut(r.ingressGateway, 64), ingress_ip: cut(r.ingressIp, 64), egress_gateway: cut(r.egressGateway, 64), egress_ip: cut(r.egressIp, 64),
+    account: cut(r.account, 64), start_time: r.startTime, answer_time: r.answerTime, end_time: r.endTime,
+    hold_time_ms: r.holdTimeMs, billed_seconds: r.billedSeconds, fee: money(r.fee), rate_prefix: cut(r.ratePrefix, 32),
+    vendor_cost: money(r.vendorCost), vendor_account: cut(r.vendorAccount, 64), end_direction: r.endDirection,
+    end_reason: cut(r.endReason, 64), end_reason_text: cut(r.endReasonText, 255),
     caller_sip_code: r.callerSipCode, callee_sip_code: r.calleeSipCode, caller_pdd: r.callerPdd, callee_pdd: r.calleePdd,
-    caller_call_id: r.callerCallId, callee_call_id: r.calleeCallId, gateways_tried: r.gatewaysTried,
-    codec: r.codec, media: r.media === null ? null : JSON.stringify(r.media), server_restart: r.serverRestart ? 1 : 0,
+    caller_call_id: cut(r.callerCallId, 255), callee_call_id: cut(r.calleeCallId, 255), gateways_tried: r.gatewaysTried,
+    codec: r.codec === null ? null : cut(r.codec, 32), media: r.media === null ? null : JSON.stringify(r.media), server_restart: r.serverRestart ? 1 : 0,
   };
 }
 

@@ -4,7 +4,7 @@ import { CompiledQuery, sql, type Kysely, type SelectQueryBuilder } from 'kysely
 import { stringify } from 'csv-stringify';
 import type { CdrRecord, LedgerChange } from '../cdr/record.js';
 import { connect, parseStoreUrl, type StoreKind } from './connect.js';
-import { CSV_COLUMNS, cdrToRow, createCdrTable, rowToCdr } from './cdr-table.js';
+import { CSV_COLUMNS, cdrToRow, createCdrTable, cut, rowToCdr } from './cdr-table.js';
 import { DayNamer, cdrTableName, dayOfCdrTable } from './day.js';
 import { StoreErrors } from './errors.js';
 import { migrate } from './migrations.js';
@@ -224,7 +224,7 @@ export class Store {
       const after = bal.get(w.c.account)! + w.c.amount;
       bal.set(w.c.account, after);
       out.push({ ...w.c, ref: w.ref, balanceAfter: after });
-      return { account: w.c.account, amount: money(w.c.amount), reason: w.c.reason, ref: w.ref, balance_after: money(after), time: w.time };
+      return { account: cut(w.c.account, 64), amount: money(w.c.amount), reason: cut(w.c.reason, 32), ref: cut(w.ref, 128), balance_after: money(after), time: w.time };
     });
     for (let i = 0; i < rows.length; i += 1000) await this.#bulkInsert(tx, 'balance_ledger', rows.slice(i, i + 1000), false);
     for (const a of inTable) await tx.updateTable('accounts').set({ balance: money(bal.get(a)!) }).where('id', '=', a).execute();

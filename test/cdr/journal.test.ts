@@ -187,3 +187,20 @@ test('journal entries round trip exactly, money included', async () => {
   const c = { t: 'ckpt' as const, at: 6, key: 'k', state: { rec: { flowNo: 'x', startTime: 1, fee: 10n }, ledger: [{ account: 'a', amount: -10n, reason: 'call' }] } };
   assert.deepEqual(decodeEntry(encodeEntry(c)), c);
 });
+
+test('records whose unique keys would not fit are refused before journaling; long text is cut, not fatal', async () => {
+  const dir = tempDir('jbad');
+  const store = await openStore('sqlite::memory:');
+  const p = await openCdrPipeline({ dataDir: dir, store });
+  await assert.rejects(p.write(cdr(1, { flowNo: 'x'.repeat(65) })), (e: any) => e.code === 'SSW_ERR_CDR_BAD_RECORD');
+  await assert.rejects(p.write(cdr(2), { ledger: [{ account: 'a'.repeat(65), amount: -1n, reason: 'call' }] }), (e: any) => e.code === 'SSW_ERR_CDR_BAD_RECORD');
+  assert.equal(p.depth, 0);
+  await p.write(cdr(3, { endReasonText: 'y'.repeat(1000), callerAccess: '1'.repeat(200) }));
+  assert.ok(await p.waitDrained(5000));
+  const row = (await store.queryCdrs({ from: T + 3, to: T + 3 })).rows[0]!;
+  assert.equal(row.endReasonText.length, 255);
+  assert.equal(row.callerAccess.length, 64);
+  await p.close();
+  await store.close();
+  rmSync(dir, { recursive: true, force: true });
+});
