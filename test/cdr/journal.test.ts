@@ -57,12 +57,16 @@ test('replay after an unclean stop drains everything once', async () => {
   assert.equal(a.depth, 250);
   assert.equal(await countStored(store), 0);
   // No close(): the process "died" with everything journaled and nothing drained.
-  const b = await openCdrPipeline({ dataDir: dir, store });
+  const seen: bigint[] = [];
+  const b = await openCdrPipeline({ dataDir: dir, store, onLedger: (applied) => { for (const x of applied) seen.push(x.balanceAfter); } });
   assert.equal(b.depth, 250);
   assert.ok(await b.waitDrained(5000));
   assert.equal(await countStored(store), 250);
   const fees = recs.reduce((s, r) => s + r.fee, 0n);
   assert.equal(await store.balance('acct-1'), -fees);
+  // onLedger saw every debit once, with the running balance after each.
+  assert.equal(seen.length, 250);
+  assert.equal(seen[seen.length - 1], -fees);
   await b.close();
   const c = await openCdrPipeline({ dataDir: dir, store });
   assert.equal(c.depth, 0);

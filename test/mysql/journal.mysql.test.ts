@@ -68,3 +68,9 @@ test('MariaDB going away: CDRs stay journaled and drain once it is back, none lo
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('a MariaDB that refuses (wrong port) fails openStore quickly with the driver error', { timeout: 10_000 }, async () => {
+  const t0 = Date.now();
+  await assert.rejects(openStore('mysql://root@127.0.0.1:1/ssw_nowhere', { connectTimeoutMs: 1000 }), /ECONNREFUSED/);
+  assert.ok(Date.now() - t0 < 3000);
+});
