@@ -381,6 +381,27 @@ function restartCdr(s: CheckpointState, at: number): CdrRecord {
   });
 }
 
+/**
+ * A sink that opens its store on first use and again after a failed open, so the switch can start
+ * (and journal CDRs) while the database is down: `openCdrPipeline({ store: lazySink(() => openStore(url)) })`.
+ */
+export function lazySink(open: () => Promise<CdrSink>): CdrSink & { readonly current: CdrSink | null } {
+  let current: CdrSink | null = null;
+  let opening: Promise<CdrSink> | null = null;
+  return {
+    get current() {
+      return current;
+    },
+    async writeBatch(entries, opts) {
+      if (!current) {
+        opening ??= open().finally(() => { opening = null; });
+        current = await opening;
+      }
+      return current.writeBatch(entries, opts);
+    },
+  };
+}
+
 /** Opens the durable CDR pipeline (journal + drainer) over a store. */
 export function openCdrPipeline(o: CdrPipelineOptions): Promise<CdrPipeline> {
   return CdrPipeline.open(o);

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { appendFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { Journal, openCdrPipeline, type CdrRecord } from '../../src/cdr/index.js';
+import { Journal, lazySink, openCdrPipeline, type CdrRecord } from '../../src/cdr/index.js';
 import { openStore, type Store } from '../../src/store/index.js';
 import { sampleCdr } from '../store/fixtures.js';
 import { DownSink, LostAckSink, tempDir, until } from './helpers.js';
@@ -206,5 +206,28 @@ test('records whose unique keys would not fit are refused before journaling; lon
   assert.equal(row.callerAccess.length, 64);
   await p.close();
   await store.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+test('lazySink lets the pipeline start while the database cannot be opened, and connects later', async () => {
+  const dir = tempDir('jlazy');
+  let up = false;
+  let opens = 0;
+  const real = await openStore('sqlite::memory:');
+  const sink = lazySink(async () => {
+    opens++;
+    if (!up) throw new Error('connect ECONNREFUSED 127.0.0.1:3306');
+    return real;
+  });
+  const p = await openCdrPipeline({ dataDir: dir, store: sink, backoffMinMs: 5, backoffMaxMs: 20 });
+  await Promise.all([1, 2, 3].map((i) => p.write(cdr(i))));
+  await until(() => opens >= 3, 3000, 'open retries');
+  assert.equal(sink.current, null);
+  assert.equal(p.depth, 3);
+  up = true;
+  assert.ok(await p.waitDrained(3000));
+  assert.equal(await countStored(real), 3);
+  await p.close();
+  await real.close();
   rmSync(dir, { recursive: true, force: true });
 });
