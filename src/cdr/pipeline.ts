@@ -23,7 +23,7 @@ export interface CdrPipelineOptions extends JournalOptions {
   readonly timeZone?: string;
   /** Called with the ledger changes each drained batch newly applied, and their balances after. */
   readonly onLedger?: (applied: BatchResult['applied']) => void;
-  /** CDRs per store batch; default 1000. */
+  /** CDRs per store batch; default 2000. */
   readonly drainBatch?: number;
   /** Back-off after a store error: starts here (default 100 ms), doubles, capped (default 30 s). */
   readonly backoffMinMs?: number;
@@ -88,7 +88,7 @@ export class CdrPipeline {
     this.#store = o.store;
     this.#dir = journal.dir;
     this.#onLedger = o.onLedger;
-    this.#batch = o.drainBatch ?? 1000;
+    this.#batch = o.drainBatch ?? 2000;
     this.#backoffMin = o.backoffMinMs ?? 100;
     this.#backoffMax = o.backoffMaxMs ?? 30_000;
     this.#pos = pos;
