@@ -2,6 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { appendFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import fc from 'fast-check';
+import { scanFrames } from '../../src/cdr/journal.js';
 import { Journal, lazySink, openCdrPipeline, type CdrRecord } from '../../src/cdr/index.js';
 import { openStore, type Store } from '../../src/store/index.js';
 import { sampleCdr } from '../store/fixtures.js';
@@ -229,5 +231,30 @@ test('lazySink lets the pipeline start while the database cannot be opened, and 
   assert.equal(await countStored(real), 3);
   await p.close();
   await real.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+test('property: any cut or corruption of a segment leaves exactly a prefix of the frames', async () => {
+  const dir = tempDir('jprop');
+  const j = Journal.open(dir);
+  const payloads = Array.from({ length: 40 }, (_, i) => Buffer.from(`{"n":${i},"pad":"${'z'.repeat(i * 7)}"}`));
+  for (const p of payloads) await j.append(p);
+  await j.close();
+  const { readFileSync } = await import('node:fs');
+  const seg = readdirSync(dir).find((f) => f.startsWith('seg-'))!;
+  const whole = readFileSync(join(dir, seg));
+  fc.assert(fc.property(fc.nat({ max: whole.length }), fc.option(fc.tuple(fc.nat({ max: whole.length - 1 }), fc.integer({ min: 1, max: 255 }))), (cut, flip) => {
+    const b = Buffer.from(whole.subarray(0, cut));
+    if (flip && flip[0] < b.length) b[flip[0]]! ^= flip[1];
+    const got = scanFrames(b).payloads.map((p) => p.payload.toString());
+    // Whatever survives is the first k payloads, unaltered, and everything before the damage survives.
+    const want = payloads.map(String);
+    if (!got.every((g, i) => g === want[i])) return false;
+    const intactBytes = flip && flip[0] < b.length ? flip[0] : b.length;
+    let fullyBefore = 0;
+    let off = 0;
+    for (const p of payloads) { off += 8 + p.length; if (off <= intactBytes) fullyBefore++; }
+    return got.length >= fullyBefore;
+  }), { numRuns: 2000 });
   rmSync(dir, { recursive: true, force: true });
 });
