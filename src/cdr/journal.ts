@@ -38,6 +38,7 @@ const MAX_FRAME = 1 << 24;
 
 interface Waiter {
   readonly buf: Buffer;
+  readonly tag: unknown;
   readonly resolve: (seg: number) => void;
   readonly reject: (e: Error) => void;
 }
@@ -76,6 +77,7 @@ export class Journal {
   #timer: NodeJS.Timeout | null = null;
   #closed = false;
   #listeners: (() => void)[] = [];
+  #onFramed: ((seg: number, end: number, tag: unknown) => void) | null = null;
   #fsyncs = 0;
   #appends = 0;
   #readFds = new Map<number, number>();
@@ -129,7 +131,7 @@ export class Journal {
   }
 
   /** Appends one payload; resolves with its segment number once it is on disk (fdatasync'd). */
-  append(payload: Buffer): Promise<number> {
+  append(payload: Buffer, tag?: unknown): Promise<number> {
     if (this.#closed) return Promise.reject(CdrErrors.journalClosed('journal is closed'));
     const buf = Buffer.allocUnsafe(HEADER + payload.length);
     buf.writeUInt32LE(payload.length, 0);
@@ -137,7 +139,7 @@ export class Journal {
     payload.copy(buf, HEADER);
     this.#appends++;
     return new Promise<number>((resolve, reject) => {
-      this.#pending.push({ buf, resolve, reject });
+      this.#pending.push({ buf, tag, resolve, reject });
       if (this.#flushing) return; // the running flush picks these up when it ends
       if (this.#pending.length >= this.#maxBatch) {
         this.#clearTimer();
@@ -174,7 +176,10 @@ export class Journal {
           continue;
         }
         this.#fsyncs++;
-        for (const w of batch) this.#size += w.buf.length;
+        for (const w of batch) {
+          this.#size += w.buf.length;
+          if (w.tag !== undefined && this.#onFramed) this.#onFramed(seq, this.#size, w.tag);
+        }
         this.#segs.set(seq, this.#size);
         for (const w of batch) w.resolve(seq);
         for (const l of this.#listeners) l();
@@ -190,6 +195,11 @@ export class Journal {
     closeCb(old, () => {});
     this.#seq++;
     this.#fd = this.#openSegment(this.#seq);
+  }
+
+  /** Calls `fn` with the position just after each tagged frame once it is on disk. */
+  onFramed(fn: (seg: number, end: number, tag: unknown) => void): void {
+    this.#onFramed = fn;
   }
 
   /** Calls `fn` after every flush (new readable data). */

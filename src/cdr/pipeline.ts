@@ -47,6 +47,7 @@ interface LiveCheckpoint {
 }
 
 const STATE_FILE = 'drained.json';
+const RECENT_MAX = 20_000;
 
 /**
  * The durable CDR path: write() journals a CDR (and its ledger changes) and resolves once it is
@@ -81,6 +82,12 @@ export class CdrPipeline {
   #loop: Promise<void> | null = null;
   #wake: (() => void) | null = null;
   #dirty = false;
+  /**
+   * Recent CDR entries by the journal position after them, so the drainer need not decode what it
+   * just wrote (decoding cost ~10 µs and garbage per CDR). Bounded: while the store is away it
+   * stops filling and the drainer decodes from disk, so memory does not grow with the backlog.
+   */
+  #recent = new Map<number, JournalEntry>();
   #wakeHard: (() => void) | null = null;
 
   private constructor(journal: Journal, o: CdrPipelineOptions, pos: Position) {
@@ -94,6 +101,9 @@ export class CdrPipeline {
     this.#pos = pos;
     this.#sentEnd = { seg: journal.currentSegment, off: 0 };
     journal.onSynced(() => this.#kick());
+    journal.onFramed((seg, end, tag) => {
+      if (this.#recent.size < RECENT_MAX) this.#recent.set(seg * 2 ** 32 + end, tag as JournalEntry);
+    });
   }
 
   /** Opens the journal under dataDir, recovers it, journals 'server restart' CDRs for interrupted calls, and starts draining. */
@@ -144,7 +154,7 @@ export class CdrPipeline {
   async #append(e: JournalEntry): Promise<number> {
     if (e.t === 'cdr') this.#depth++;
     try {
-      return await this.#journal.append(encodeEntry(e));
+      return await this.#journal.append(encodeEntry(e), e.t === 'cdr' ? e : undefined);
     } catch (err) {
       if (e.t === 'cdr') this.#depth--;
       throw err;
@@ -281,7 +291,10 @@ export class CdrPipeline {
     let newest = 0;
     let end = this.#pos;
     for (const f of frames) {
-      const e = decodeEntry(f.payload);
+      const k = f.end.seg * 2 ** 32 + f.end.off;
+      let e = this.#recent.get(k);
+      if (e) this.#recent.delete(k);
+      else e = decodeEntry(f.payload);
       end = f.end;
       if (e.t !== 'cdr') continue;
       entries.push({ cdr: e.cdr, ledger: e.ledger });
