@@ -1,10 +1,11 @@
 // Sustained CDR throughput into each store through the journal (fsync'd group commit) and the
 // batched drainer, against single-row inserts (what a naive CDR writer does) in the same run.
-//   node dist/bench/cdr.bench.js [--n 10000] [--base-n 500] [--reps 3] [--batch 2000] [--ledger 0|1] [--only sqlite|mysql]
+//   node dist/bench/cdr.bench.js [--n 10000] [--base-n 500] [--reps 3] [--batch <store default>] [--ledger 0|1] [--only sqlite|mysql]
 // MySQL: MariaDB at 127.0.0.1:3306, root, no password; a scratch database is dropped afterwards.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import mysql from 'mysql2/promise';
 import { makeCdr, openCdrPipeline, type CdrRecord } from '../src/cdr/index.js';
 import { openStore } from '../src/store/index.js';
@@ -17,7 +18,7 @@ const N = Number(arg('n', '10000'));
 const REPS = Number(arg('reps', '3'));
 const BASE_N = Number(arg('base-n', '500'));
 const ONLY = arg('only', '');
-const BATCH = Number(arg('batch', '2000'));
+const BATCH = Number(arg('batch', '0')); // 0: the store's own drainBatch
 const LEDGER = arg('ledger', '1') !== '0';
 const T = Date.UTC(2026, 5, 1, 12, 0, 0);
 let seq = 0;
@@ -47,6 +48,8 @@ async function bench(kind: string, url: string): Promise<void> {
   const base: number[] = [];
   const piped: number[] = [];
   const acked: number[] = [];
+  const lagP99: number[] = [];
+  const lagMax: number[] = [];
   for (let r = 0; r < REPS; r++) {
     // Baseline: one INSERT (one commit) per CDR, awaited in turn.
     let t0 = performance.now();
@@ -55,7 +58,9 @@ async function bench(kind: string, url: string): Promise<void> {
     rss();
     // Journal + drain: calls end 500 at a time; each CDR carries its debit. Sustained rate = until all are in the store.
     const dir = mkdtempSync(join(tmpdir(), 'ssw-bench-'));
-    const p = await openCdrPipeline({ dataDir: dir, store, drainBatch: BATCH });
+    const p = await openCdrPipeline({ dataDir: dir, store, drainBatch: BATCH || undefined });
+    const lag = monitorEventLoopDelay({ resolution: 5 });
+    lag.enable();
     t0 = performance.now();
     for (let i = 0; i < N; i += 500) {
       await Promise.all(Array.from({ length: Math.min(500, N - i) }, () => {
@@ -67,6 +72,9 @@ async function bench(kind: string, url: string): Promise<void> {
     const tAck = performance.now();
     if (!(await p.waitDrained(60_000))) throw new Error(`${kind}: drain did not finish`);
     const t1 = performance.now();
+    lag.disable();
+    lagP99.push(lag.percentile(99) / 1e6);
+    lagMax.push(lag.max / 1e6);
     acked.push(N / ((tAck - t0) / 1000));
     piped.push(N / ((t1 - t0) / 1000));
     rss();
@@ -79,6 +87,7 @@ async function bench(kind: string, url: string): Promise<void> {
   console.log(`${kind}: single-row inserts (baseline, ${BASE_N}/rep): ${fmt(b)}`);
   console.log(`${kind}: journal + batched drain, ${N}/rep, ${LEDGER ? 'with' : 'without'} ledger: ${fmt(q)}  ratio x${(q.mean / b.mean).toFixed(1)} (range x${(q.min / b.max).toFixed(1)}..x${(q.max / b.min).toFixed(1)})`);
   console.log(`${kind}: journal acknowledgements alone: ${fmt(stats(acked))}`);
+  console.log(`${kind}: event-loop delay while draining: p99 ${Math.max(...lagP99).toFixed(0)} ms, max ${Math.max(...lagMax).toFixed(0)} ms (worst rep)`);
 }
 
 console.log(`cdr bench: ${REPS} reps, node ${process.version}`);

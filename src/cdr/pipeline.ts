@@ -13,6 +13,8 @@ const log = componentLogger('cdr');
 /** Where drained CDRs go: the Store implements it (tests substitute failing sinks). */
 export interface CdrSink {
   writeBatch(entries: readonly CdrEntry[], opts?: WriteBatchOptions): Promise<BatchResult>;
+  /** The batch size this sink works best with (the drainer's default). */
+  readonly drainBatch?: number;
 }
 
 export interface CdrPipelineOptions extends JournalOptions {
@@ -23,7 +25,7 @@ export interface CdrPipelineOptions extends JournalOptions {
   readonly timeZone?: string;
   /** Called with the ledger changes each drained batch newly applied, and their balances after. */
   readonly onLedger?: (applied: BatchResult['applied']) => void;
-  /** CDRs per store batch; default 2000. */
+  /** CDRs per store batch; default the sink's drainBatch (Store: 250 SQLite, 2000 MySQL), else 2000. */
   readonly drainBatch?: number;
   /** Back-off after a store error: starts here (default 100 ms), doubles, capped (default 30 s). */
   readonly backoffMinMs?: number;
@@ -95,7 +97,7 @@ export class CdrPipeline {
     this.#store = o.store;
     this.#dir = journal.dir;
     this.#onLedger = o.onLedger;
-    this.#batch = o.drainBatch ?? 2000;
+    this.#batch = o.drainBatch ?? o.store.drainBatch ?? 2000;
     this.#backoffMin = o.backoffMinMs ?? 100;
     this.#backoffMax = o.backoffMaxMs ?? 30_000;
     this.#pos = pos;

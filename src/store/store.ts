@@ -131,6 +131,15 @@ export class Store {
     return this.#db;
   }
 
+  /**
+   * CDRs per drain batch that suit this back end. better-sqlite3 runs a whole transaction without
+   * yielding to I/O, so SQLite batches stay small (a 250-CDR batch blocks the event loop for tens
+   * of ms, not hundreds); MySQL works off-thread and likes big batches.
+   */
+  get drainBatch(): number {
+    return this.kind === 'sqlite' ? 250 : 2000;
+  }
+
   /** Name of the daily table a CDR with this start time goes to. */
   tableFor(startTime: number): string {
     return cdrTableName(this.#days.day(startTime));
