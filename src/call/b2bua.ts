@@ -200,14 +200,15 @@ export class B2bua implements TransactionUser {
       ext: {},
     };
     const call = new Call(this, rec, stx);
+    const policy = call.policy;
     stx.owner = call;
     this.#calls.add(call);
     this.counters.active++;
     this.counters.attempts++;
     this.registerLeg(call, call.a);
     try {
-      this.policy.rewriteIngress(rec);
-      const auth = this.policy.authorize(rec);
+      policy.rewriteIngress(rec);
+      const auth = policy.authorize(rec);
       if (!auth.ok) {
         stx.respond(auth.status);
         rec.callerSipCode = auth.status;
@@ -218,7 +219,7 @@ export class B2bua implements TransactionUser {
       let max = auth.maxDurationMs;
       if (maxGlobal !== null && maxGlobal > 0 && (max === 0 || maxGlobal * 1000 < max)) max = maxGlobal * 1000;
       rec.maxDurationMs = max;
-      call.route(this.policy.routeCandidates(rec));
+      call.route(policy.routeCandidates(rec));
     } catch (err) {
       log.error({ err, flowNo: rec.flowNo }, 'call setup failed');
       call.fail('server-error', 0, String((err as Error).message ?? err));
@@ -266,7 +267,7 @@ export class B2bua implements TransactionUser {
     for (const l of call.bLegs) keys.push(dialogKey(l.callId, l.localTag));
     this.wheel.schedule(this.tx.timers.total, (ks: string[]) => { for (const k of ks) this.#dialogs.delete(k); }, keys);
     try {
-      this.policy.callEnded(rec);
+      call.policy.callEnded(rec);
     } catch (err) {
       log.error({ err, flowNo: rec.flowNo }, 'callEnded hook failed');
     }

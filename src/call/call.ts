@@ -6,7 +6,7 @@ import {
 } from '../sip/index.js';
 import type { Timer } from '../sip/index.js';
 import { monotonicMs, wallClockMs } from '../util/time.js';
-import { EndDirection, type Attempt, type CallRecord, type EndReason, type RouteCandidate } from './types.js';
+import { EndDirection, type Attempt, type CallPolicy, type CallRecord, type EndReason, type RouteCandidate } from './types.js';
 import type { B2bua } from './b2bua.js';
 
 /** Headers relayed between legs for in-dialog requests and their responses; the rest stays on its leg. */
@@ -76,6 +76,8 @@ interface PendingAck {
 export class Call implements ClientHandler {
   readonly rec: CallRecord;
   readonly b2b: B2bua;
+  /** The policy in force when the call started: a live configuration change does not touch it. */
+  readonly policy: CallPolicy;
   readonly a = new Leg('a');
   b: Leg | null = null;
   state = CallState.Routing;
@@ -97,6 +99,7 @@ export class Call implements ClientHandler {
   constructor(b2b: B2bua, rec: CallRecord, tx: ServerTransaction) {
     this.b2b = b2b;
     this.rec = rec;
+    this.policy = b2b.policy;
     this.inviteTx = tx;
     const req = tx.req;
     const a = this.a;
@@ -138,7 +141,7 @@ export class Call implements ClientHandler {
 
   #startAttempt(c: RouteCandidate): boolean {
     const gw = c.gateway;
-    const nums = this.b2b.policy.rewriteEgress(this.rec, c);
+    const nums = this.policy.rewriteEgress(this.rec, c);
     const local = this.b2b.transport.localFor(gw.localIp || undefined);
     const dest: Peer = { transport: gw.transport, address: gw.address, port: gw.port };
     const b = new Leg('b');
@@ -210,7 +213,7 @@ export class Call implements ClientHandler {
   #afterFailure(status: number, timedOut: boolean): void {
     const attempt = this.#attempt!;
     this.rec.calleeSipCode = status;
-    const go = this.b2b.policy.tryNext(this.rec, { attempt, status, timedOut, attemptsSoFar: this.rec.attempts.length });
+    const go = this.policy.tryNext(this.rec, { attempt, status, timedOut, attemptsSoFar: this.rec.attempts.length });
     if (go && !this.b2b.draining) this.#tryNext(status, timedOut);
     else this.fail(timedOut ? (status === 503 ? 'connection-timeout' : 'response-timeout') : 'callee-failure', status, '');
   }
@@ -300,6 +303,7 @@ export class Call implements ClientHandler {
     this.rec.answerMono = monotonicMs();
     this.rec.calleeSipCode = resp.status;
     this.rec.callerSipCode = resp.status;
+    this.policy.callAnswered?.(this.rec);
     // Delayed offer: the caller's ACK carries the answer to the carrier's offer, so the carrier's ACK waits for it.
     const waitBody = this.inviteTx.req.body.length === 0 && resp.body.length > 0;
     if (!waitBody) this.b2b.sendAck(b, resp.cseq, undefined, undefined);
@@ -456,7 +460,7 @@ export class Call implements ClientHandler {
   /** Fails the call before answer: a final response to the caller, mapped by the policy. */
   fail(reason: EndReason, carrierStatus: number, text: string): void {
     if (this.state !== CallState.Routing) return;
-    const m = this.b2b.policy.failureStatus(this.rec, reason, carrierStatus);
+    const m = this.policy.failureStatus(this.rec, reason, carrierStatus);
     this.inviteTx.respond(m.status, { reason: m.reason });
     this.rec.callerSipCode = m.status;
     this.end(reason, carrierStatus > 0 && reason === 'callee-failure' ? EndDirection.Callee : EndDirection.Server, text);

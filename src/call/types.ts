@@ -114,6 +114,8 @@ export interface CallPolicy {
   tryNext(call: CallRecord, outcome: AttemptOutcome): boolean;
   /** The SIP status and reason phrase sent to the caller for an end reason (error-code replacement). */
   failureStatus(call: CallRecord, reason: EndReason, carrierStatus: number): { status: number; reason?: string };
+  /** The carrier answered (billing clock starts; crash checkpoints begin). */
+  callAnswered?(call: CallRecord): void;
   /** The call is over (exactly once per call attempt that got past parsing): CDR, billing, stats. */
   callEnded(call: CallRecord): void;
 }

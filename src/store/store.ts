@@ -8,7 +8,8 @@ import { CSV_COLUMNS, cdrToRow, createCdrTable, cut, rowToCdr } from './cdr-tabl
 import { DayNamer, cdrTableName, dayOfCdrTable } from './day.js';
 import { StoreErrors } from './errors.js';
 import { migrate } from './migrations.js';
-import { formatMinor } from './money.js';
+import { formatMinor, toMinor } from './money.js';
+import type { Account } from '../config/types.js';
 import { readNetwork, writeNetwork, type StoredNetwork } from './network.js';
 
 const DAY_MS = 86_400_000;
@@ -372,6 +373,30 @@ export class Store {
   async importNetwork(net: StoredNetwork): Promise<void> {
     this.#open();
     await writeNetwork(this.#db, this.kind, net);
+  }
+
+  /**
+   * Makes sure every configured account has a row (a new one starts at its configured balance) and
+   * returns each account's stored balance: balances live in the store, config files only seed them.
+   */
+  async ensureAccounts(accounts: readonly Account[]): Promise<Map<string, bigint>> {
+    this.#open();
+    const out = new Map<string, bigint>();
+    for (const a of accounts) {
+      const row = await this.#db.selectFrom('accounts').select('balance').where('id', '=', a.id).executeTakeFirst();
+      if (row) {
+        out.set(a.id, BigInt(row.balance));
+        continue;
+      }
+      const bal = toMinor(a.balance);
+      const money = (v: bigint) => (this.kind === 'sqlite' ? v : v.toString());
+      await this.#db.insertInto('accounts').values({
+        id: a.id, name: a.name, prepaid: a.prepaid ? 1 : 0, balance: money(bal), credit_limit: money(toMinor(a.creditLimit)),
+        rate_group: a.rateGroup, locked: a.locked ? 1 : 0, capacity: a.capacity, extra: '{}',
+      }).execute();
+      out.set(a.id, bal);
+    }
+    return out;
   }
 
   /** Reads the configuration entities back. */
