@@ -120,7 +120,16 @@ function skipTok(p: usize, e: usize): usize {
   while (p < e && isTok(at(p))) p++;
   return p;
 }
+// First LF in [p, e), or e. Eight bytes at a time: XOR with 0x0A in every byte turns LF bytes into zero
+// bytes; (x - 0x01..01) & ~x & 0x80..80 sets bit 7 of each zero byte. Borrows can only mark bytes above
+// a true zero, so the lowest marked byte (ctz / 8, little-endian = lowest address) is the first LF.
 function findLf(p: usize, e: usize): usize {
+  while (p + 8 <= e) {
+    const x = load<u64>(p) ^ 0x0a0a0a0a0a0a0a0a;
+    const z = (x - 0x0101010101010101) & ~x & 0x8080808080808080;
+    if (z != 0) return p + <usize>(ctz(z) >> 3);
+    p += 8;
+  }
   while (p < e && at(p) != 10) p++;
   return p;
 }
