@@ -19,6 +19,7 @@ const invite = [
   'Call-ID: 1-2345@198.51.100.10',
   'CSeq: 1 INVITE',
   'Contact: <sip:alice@198.51.100.10:5062>',
+  'User-Agent: open-softswitch-bench/0.1',
   'Content-Type: application/sdp',
   `Content-Length: ${sdp.length}`,
   '', sdp].join('\r\n');
