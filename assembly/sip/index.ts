@@ -61,6 +61,8 @@ const S_PROXY_REQUIRE = 70;
 const S_BODY = 71; // start, len
 const S_HEADER_END = 73;
 const S_MSG_LEN = 74;
+const S_INDEX_OFF = 75; // where the packed index starts inside the record (4-aligned)
+const S_RECORD_LEN = 76; // bytes in the record: message bytes, then the packed index
 const FIXED: i32 = 80;
 
 const MAX_HEADERS: i32 = 1024;
@@ -79,6 +81,9 @@ const H_MAXFWD = 9, H_ROUTE = 10, H_RR = 11, H_SE = 12, H_MINSE = 13, H_REQUIRE 
 // Allocated once at instantiation (stub runtime bump allocator); never per message.
 const INPUT: usize = heap.alloc(<usize>INPUT_CAP);
 const OUT: usize = heap.alloc(<usize>OUT_SLOTS << 2);
+// The record is what the wrapper copies out in one go: this message's bytes, then its index with the
+// header, Via and Route tables packed end to end (only the used entries).
+const RECORD: usize = heap.alloc(<usize>INPUT_CAP + 8 + (<usize>OUT_SLOTS << 2));
 
 let base: usize = 0; // first byte of the message
 let err: i32 = 0; // first error seen; parsing goes on so a partial index can still answer
@@ -91,6 +96,7 @@ export function inputPtr(): usize { return INPUT; }
 export function inputCap(): i32 { return INPUT_CAP; }
 export function outputPtr(): usize { return OUT; }
 export function outputSlots(): i32 { return OUT_SLOTS; }
+export function recordPtr(): usize { return RECORD; }
 
 @inline function at(p: usize): u32 { return <u32>load<u8>(p); }
 @inline function cls(c: u32): u32 { return <u32>load<u8>(CLASS + <usize>c); }
@@ -606,6 +612,22 @@ function sameBytes(a: usize, b: usize, n: i32): bool {
   return true;
 }
 
+// Builds the record: message bytes, then fixed slots + used header records + used Via records + used
+// Route records, contiguous, so the wrapper needs one copy and can find tables from the counts.
+function pack(msgLen: i32): void {
+  const ixOff = (msgLen + 3) & ~3; // round up to a multiple of 4 so the index stays i32-aligned
+  const hBytes = <usize>(FIXED + hc * 5) << 2;
+  const vBytes = <usize>(viaStored * 12) << 2;
+  const rBytes = <usize>(routeCount * 3) << 2;
+  put(S_INDEX_OFF, ixOff);
+  put(S_RECORD_LEN, ixOff + <i32>(hBytes + vBytes + rBytes));
+  memory.copy(RECORD, base, <usize>msgLen);
+  const ix = RECORD + <usize>ixOff;
+  memory.copy(ix, OUT, hBytes);
+  memory.copy(ix + hBytes, OUT + (<usize>VIA_BASE << 2), vBytes);
+  memory.copy(ix + hBytes + vBytes, OUT + (<usize>ROUTE_BASE << 2), rBytes);
+}
+
 /** Indexes the message at inputPtr()[0..len). stream=1: TCP framing. Returns bytes consumed or an error < 0. */
 export function parse(len: i32, stream: i32): i32 {
   if (len < 0 || len > INPUT_CAP) return E_TOO_LARGE;
@@ -700,6 +722,7 @@ export function parse(len: i32, stream: i32): i32 {
   const msgLen = off(p) + bodyLen;
   put(S_MSG_LEN, msgLen);
   const consumed = <i32>(base - INPUT) + msgLen;
+  pack(msgLen);
   if (err != 0) {
     // On UDP the datagram is spent; on TCP a lost framing spends everything we hold.
     put(S_CONSUMED, stream != 0 && !clBad ? consumed : len);

@@ -24,9 +24,9 @@ const S_KIND = 0, S_CONSUMED = 1, S_SKIP = 2, S_ERROR = 3, S_METHOD = 4, S_URI =
 const S_RURI_SCHEME = 13, S_RURI_USER = 15, S_RURI_HOST = 17, S_RURI_PORT = 19, S_HEADER_COUNT = 20;
 const S_VIA_COUNT = 21, S_VIA_STORED = 22, S_ROUTE_COUNT = 23, S_FROM = 24, S_TO = 33, S_CALLID = 42, S_CSEQ = 45;
 const S_MAXFWD = 49, S_CL = 51, S_CONTACT = 54, S_SE = 63, S_MINSE = 67, S_REQUIRE = 69, S_PROXY_REQUIRE = 70;
-const S_BODY = 71, S_HEADER_END = 73, S_MSG_LEN = 74;
-const FIXED = 80, MAX_HEADERS = 1024, MAX_VIAS = 128;
-const HDR_BASE = FIXED, VIA_BASE = HDR_BASE + MAX_HEADERS * 5, ROUTE_BASE = VIA_BASE + MAX_VIAS * 12;
+const S_BODY = 71, S_HEADER_END = 73, S_MSG_LEN = 74, S_INDEX_OFF = 75, S_RECORD_LEN = 76;
+const FIXED = 80;
+const HDR_BASE = FIXED;
 const H_ROUTE = 10, H_RR = 11;
 
 interface ErrInfo { readonly code: string; readonly status: number; readonly reason: string }
@@ -244,7 +244,7 @@ const NEED_MORE: ParseResult = Object.freeze({ ok: false, needMore: true });
 
 interface SipExports {
   readonly memory: WebAssembly.Memory;
-  inputPtr(): number; inputCap(): number; outputPtr(): number; parse(len: number, stream: number): number;
+  inputPtr(): number; inputCap(): number; outputPtr(): number; recordPtr(): number; parse(len: number, stream: number): number;
 }
 
 let wasmModule: WebAssembly.Module | undefined;
@@ -257,6 +257,7 @@ export class SipParser {
   #out: Int32Array;
   #inPtr: number;
   #outPtr: number;
+  #recPtr: number;
 
   /** Loads and instantiates build/wasm/sip.wasm synchronously. */
   constructor() {
@@ -268,6 +269,7 @@ export class SipParser {
     this.maxMessageBytes = this.#x.inputCap();
     this.#inPtr = this.#x.inputPtr();
     this.#outPtr = this.#x.outputPtr();
+    this.#recPtr = this.#x.recordPtr();
     this.#mem = Buffer.from(this.#x.memory.buffer);
     this.#out = new Int32Array(this.#x.memory.buffer);
   }
@@ -295,35 +297,25 @@ export class SipParser {
     const o = this.#outPtr >> 2;
     const out = this.#out;
     if (rc === -1) return len < buf.length || len === cap ? tooLarge(buf.length) : NEED_MORE;
-    if (rc > 0) return { ok: true, msg: this.#message(buf, o), consumed: rc };
+    if (rc > 0) return { ok: true, msg: this.#message(o), consumed: rc };
     const info = ERRORS.get(rc) ?? UNKNOWN_ERR;
     const kind = out[o + S_KIND];
     const status = kind === 2 ? 0 : info.status;
     let partial: SipMessage | null = null;
     if (kind === 1 && out[o + S_HEADER_END]! > 0 && out[o + S_METHOD + 1]! > 0 && out[o + S_VIA_STORED]! > 0 &&
         out[o + S_FROM]! > 0 && out[o + S_TO]! > 0 && out[o + S_CALLID]! > 0 && out[o + S_CSEQ]! > 0 && out[o + S_CSEQ + 3]! > 0) {
-      partial = this.#message(buf, o);
+      partial = this.#message(o);
     }
     return { ok: false, needMore: false, consumed: out[o + S_CONSUMED]!, code: info.code, status, reason: info.reason, partial };
   }
 
-  #message(buf: Buffer, o: number): SipMessage {
+  #message(o: number): SipMessage {
     const out = this.#out;
-    const skip = out[o + S_SKIP]!;
-    const len = out[o + S_MSG_LEN]!;
-    const hc = out[o + S_HEADER_COUNT]!;
-    const vc = out[o + S_VIA_STORED]!;
-    const rc = out[o + S_ROUTE_COUNT]!;
-    const viaBase = FIXED + hc * 5;
-    const routeBase = viaBase + vc * 12;
-    const ix = len;
-    const store = Buffer.allocUnsafe(ix + (routeBase + rc * 3) * 4);
-    buf.copy(store, 0, skip, skip + len);
-    const mem = this.#mem, op = this.#outPtr;
-    mem.copy(store, ix, op, op + viaBase * 4);
-    mem.copy(store, ix + viaBase * 4, op + VIA_BASE * 4, op + (VIA_BASE + vc * 12) * 4);
-    mem.copy(store, ix + routeBase * 4, op + ROUTE_BASE * 4, op + (ROUTE_BASE + rc * 3) * 4);
-    return new SipMessage(store, len, ix, viaBase, routeBase);
+    const viaBase = FIXED + out[o + S_HEADER_COUNT]! * 5;
+    const routeBase = viaBase + out[o + S_VIA_STORED]! * 12;
+    const store = Buffer.allocUnsafe(out[o + S_RECORD_LEN]!);
+    this.#mem.copy(store, 0, this.#recPtr, this.#recPtr + store.length);
+    return new SipMessage(store, out[o + S_MSG_LEN]!, out[o + S_INDEX_OFF]!, viaBase, routeBase);
   }
 }
 
