@@ -152,7 +152,7 @@ const W_TAG: u64 = 0x676174;
 const W_BRANCH: u64 = 0x68636e617262;
 const W_RPORT: u64 = 0x74726f7072;
 const W_RECEIVED: u64 = 0x6465766965636572;
-const W_REFRESHER: u64 = 0x6568736572666572; // first 8 bytes of "refresher"; the 9th is checked apart
+const W_REFRESHER: u64 = 0x6568736572666572; // first 8 bytes of "refresher"; scanParams checks the 9th
 const W_SIP: u64 = 0x706973;
 const W_SIPS: u64 = 0x73706973;
 const W_TEL: u64 = 0x6c6574;
@@ -346,6 +346,27 @@ function versionIs20(s: usize, e: usize): bool {
   return e - s == 7 && looksLikeVersion(s, e) && at(s + 4) == 50 && at(s + 6) == 48;
 }
 
+// Scans generic params *( LWS ";" LWS name [ LWS "=" LWS value ] ) from p and records in slot the value
+// span of the one named by the packed word w (n bytes) plus, when tail != 0, one more byte tail.
+function scanParams(p: usize, e: usize, w: u64, n: i32, tail: u32, slot: i32): void {
+  const want = tail != 0 ? n + 1 : n;
+  while (true) {
+    p = skipLws(p, e);
+    if (p >= e || at(p) != 59) return;
+    p = skipLws(p + 1, e);
+    const ns = p;
+    p = skipTok(p, e);
+    const ne = p;
+    p = skipLws(p, e);
+    if (p < e && at(p) == 61) {
+      p = skipLws(p + 1, e);
+      const vs = p;
+      p = paramValueEnd(p, e);
+      if (<i32>(ne - ns) == want && eqWord(ns, ns + <usize>n, w, n) && (tail == 0 || lower(at(ns + <usize>n)) == tail)) span(slot, vs, p);
+    }
+  }
+}
+
 // name-addr / addr-spec with header params; fills count+1.. slots at sb. Returns false if malformed.
 function parseNameAddr(s: usize, e: usize, sb: i32): void {
   span(sb + 1, s, e);
@@ -380,22 +401,7 @@ function parseNameAddr(s: usize, e: usize, sb: i32): void {
   }
   if (ue == us) { fail(E_BAD_NAME_ADDR); return; }
   span(sb + 3, us, ue);
-  // header params: *( LWS ";" LWS name [ LWS "=" LWS value ] )
-  while (true) {
-    p = skipLws(p, e);
-    if (p >= e || at(p) != 59) break;
-    p = skipLws(p + 1, e);
-    const ns = p;
-    p = skipTok(p, e);
-    const ne = p;
-    p = skipLws(p, e);
-    if (p < e && at(p) == 61) {
-      p = skipLws(p + 1, e);
-      const vs = p;
-      p = paramValueEnd(p, e);
-      if (eqWord(ns, ne, W_TAG, 3)) span(sb + 5, vs, p);
-    }
-  }
+  scanParams(p, e, W_TAG, 3, 0, sb + 5);
 }
 
 // One Via value [s, e) (no top-level comma inside).
@@ -577,21 +583,7 @@ function onHeader(id: i32, vs: usize, ve: usize): void {
       let p = vs;
       while (p < ve && isDigit(at(p))) p++;
       put(S_SE + 1, <i32>parseUint(vs, p));
-      while (true) {
-        p = skipLws(p, ve);
-        if (p >= ve || at(p) != 59) break;
-        p = skipLws(p + 1, ve);
-        const ns = p;
-        p = skipTok(p, ve);
-        const ne = p;
-        p = skipLws(p, ve);
-        if (p < ve && at(p) == 61) {
-          p = skipLws(p + 1, ve);
-          const s2 = p;
-          p = paramValueEnd(p, ve);
-          if (ne - ns == 9 && eqWord(ns, ns + 8, W_REFRESHER, 8) && lower(at(ns + 8)) == 114) span(S_SE + 2, s2, p);
-        }
-      }
+      scanParams(p, ve, W_REFRESHER, 8, 114, S_SE + 2); // "refreshe" + 'r'
       break;
     }
     case H_MINSE: {
