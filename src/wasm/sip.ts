@@ -255,9 +255,9 @@ export class SipParser {
   readonly #x: SipExports;
   #mem: Buffer;
   #out: Int32Array;
-  #inPtr: number;
-  #outPtr: number;
-  #recPtr: number;
+  readonly #inPtr: number;
+  readonly #outPtr: number;
+  readonly #recPtr: number;
 
   /** Loads and instantiates build/wasm/sip.wasm synchronously. */
   constructor() {
