@@ -238,3 +238,20 @@ test('oversize input is refused with 513 on both transports', () => {
   assert.equal(b.status, 513);
   assert.ok(parser.maxMessageBytes >= 256 * 1024);
 });
+
+test('TCP framing: every prefix of a frame needs more, every longer buffer yields the same first message', () => {
+  const invite = fixture('invite-sdp.sip');
+  const both = Buffer.concat([Buffer.from('\r\n'), invite, fixture('ack.sip')]);
+  const first = 2 + invite.length;
+  for (let k = 0; k <= both.length; k++) {
+    const r = parser.parseStream(both.subarray(0, k));
+    if (k < first) {
+      assert.deepEqual(r, { ok: false, needMore: true }, `prefix ${k}`);
+    } else {
+      assert.ok(r.ok, `prefix ${k}`);
+      assert.equal(r.consumed, first);
+      assert.equal(r.msg.callId, '1-2345@198.51.100.10');
+      assert.equal(r.msg.body.length, r.msg.contentLength);
+    }
+  }
+});
