@@ -522,13 +522,15 @@ function parseCSeq(s: usize, e: usize): void {
   let p = s;
   while (p < e && isDigit(at(p))) p++;
   const n = parseUint(s, p);
-  if (n < 0) { fail(E_BAD_CSEQ); return; }
   const ms = skipLws(p, e);
   if (ms == p) { fail(E_BAD_CSEQ); return; }
   const me = skipTok(ms, e);
   if (me == ms || skipLws(me, e) != e) { fail(E_BAD_CSEQ); return; }
-  put(S_CSEQ + 1, <i32>n);
+  // An overlarge number (RFC 4475 scalar02) is an error, but the method is still indexed so the
+  // 400 can echo the CSeq header and reach the sender.
   span(S_CSEQ + 2, ms, me);
+  if (n < 0) { fail(E_BAD_CSEQ); return; }
+  put(S_CSEQ + 1, <i32>n);
 }
 
 // Counts one more occurrence of a single-valued header; true if it is the first.

@@ -197,6 +197,7 @@ export class B2bua implements TransactionUser {
       callerSipCode: 0,
       calleeSipCode: 0,
       maxDurationMs: 0,
+      maxDurationText: '',
       ext: {},
     };
     const call = new Call(this, rec, stx);
@@ -217,7 +218,12 @@ export class B2bua implements TransactionUser {
       }
       const maxGlobal = rec.params.numOrNull('SS_MAX_CALL_DURATION');
       let max = auth.maxDurationMs;
-      if (maxGlobal !== null && maxGlobal > 0 && (max === 0 || maxGlobal * 1000 < max)) max = maxGlobal * 1000;
+      // A grant shorter than every cap is the balance speaking: the CDR says so when it cuts.
+      if (max > 0) rec.maxDurationText = 'Insufficient balance';
+      if (maxGlobal !== null && maxGlobal > 0 && (max === 0 || maxGlobal * 1000 < max)) {
+        max = maxGlobal * 1000;
+        rec.maxDurationText = 'SS_MAX_CALL_DURATION reached';
+      }
       rec.maxDurationMs = max;
       call.route(policy.routeCandidates(rec));
     } catch (err) {

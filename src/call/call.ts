@@ -118,7 +118,6 @@ export class Call implements ClientHandler {
   /** Starts routing: called once the call passed ingress and authorization. */
   route(candidates: RouteCandidate[]): void {
     this.#candidates = candidates;
-    if (this.rec.maxDurationMs > 0) this.#durationTimer = this.b2b.wheel.schedule(this.rec.maxDurationMs, onMaxDuration, this);
     this.#tryNext(0, false);
   }
 
@@ -304,6 +303,9 @@ export class Call implements ClientHandler {
     this.rec.calleeSipCode = resp.status;
     this.rec.callerSipCode = resp.status;
     this.policy.callAnswered?.(this.rec);
+    // The duration clock runs from the answer, as billing does. Cut a little early: a timer fires at
+    // or after its time, and a few ms late would cross into the next billing period.
+    if (this.rec.maxDurationMs > 0) this.#durationTimer = this.b2b.wheel.schedule(Math.max(0, this.rec.maxDurationMs - CUT_MARGIN_MS), onMaxDuration, this);
     // Delayed offer: the caller's ACK carries the answer to the carrier's offer, so the carrier's ACK waits for it.
     const waitBody = this.inviteTx.req.body.length === 0 && resp.body.length > 0;
     if (!waitBody) this.b2b.sendAck(b, resp.cseq, undefined, undefined);
@@ -441,7 +443,7 @@ export class Call implements ClientHandler {
   /** Max duration reached (SS_MAX_CALL_DURATION, gateway max, or the balance). */
   onMaxDuration(): void {
     this.#durationTimer = null;
-    this.hangup('max-duration', 'maximum call duration reached');
+    this.hangup('max-duration', this.rec.maxDurationText || 'maximum call duration reached');
   }
 
   /** Ends the call from the server side (admin hang-up, shutdown, limits). */
@@ -489,6 +491,9 @@ export class Call implements ClientHandler {
     return this.#attempt?.gateway ?? null;
   }
 }
+
+/** How much earlier than its limit a call is cut (timer granularity plus event-loop lag). */
+const CUT_MARGIN_MS = 60;
 
 function onPhaseTimeout(c: Call): void {
   c.phaseTimeout();

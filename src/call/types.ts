@@ -76,6 +76,8 @@ export interface CallRecord {
   calleeSipCode: number;
   /** Max duration from authorization (ms), 0 = none. */
   maxDurationMs: number;
+  /** Why the call is cut at maxDurationMs (CDR text): the balance, or a configured cap. */
+  maxDurationText: string;
   /** Free-form data the policy attaches (rating grant, reservation id...). */
   ext: Record<string, unknown>;
 }
