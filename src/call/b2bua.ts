@@ -262,8 +262,8 @@ export class B2bua implements TransactionUser {
   }
 
   /** @internal called by Call.end. */
-  callEnded(call: Call): void {
-    if (!this.#calls.delete(call)) return;
+  callEnded(call: Call): Promise<void> | undefined {
+    if (!this.#calls.delete(call)) return undefined;
     this.counters.active--;
     const rec = call.rec;
     if (rec.answerWall > 0) this.counters.answered++;
@@ -272,12 +272,14 @@ export class B2bua implements TransactionUser {
     const keys = [dialogKey(call.a.callId, call.a.localTag)];
     for (const l of call.bLegs) keys.push(dialogKey(l.callId, l.localTag));
     this.wheel.schedule(this.tx.timers.total, (ks: string[]) => { for (const k of ks) this.#dialogs.delete(k); }, keys);
+    let durable: void | Promise<void> = undefined;
     try {
-      call.policy.callEnded(rec);
+      durable = call.policy.callEnded(rec);
     } catch (err) {
       log.error({ err, flowNo: rec.flowNo }, 'callEnded hook failed');
     }
     if (this.#onIdle && this.#calls.size === 0) this.#onIdle();
+    return durable instanceof Promise ? durable : undefined;
   }
 
   /** Stops taking calls (503 + Retry-After), waits for active calls up to drainMs, then hangs up the rest. */

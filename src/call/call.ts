@@ -337,14 +337,34 @@ export class Call implements ClientHandler {
     const req = tx.req;
     const other = leg === this.a ? this.b : this.a;
     if (req.method === 'BYE') {
-      tx.respond(200);
       if (this.state === CallState.Routing && leg === this.a) {
+        tx.respond(200);
         this.#callerGone('caller-cancel');
         return;
       }
-      if (this.state === CallState.Ended) return;
+      if (this.state === CallState.Ended) {
+        tx.respond(200);
+        return;
+      }
       if (other) this.b2b.sendBye(other, this);
-      this.end('normal-clearing', leg === this.a ? EndDirection.Caller : EndDirection.Callee, '');
+      const durable = this.end('normal-clearing', leg === this.a ? EndDirection.Caller : EndDirection.Callee, '');
+      if (!durable) {
+        tx.respond(200);
+        return;
+      }
+      // Answer the BYE once the CDR is on disk (a few ms of group commit), or after a bound if the
+      // disk stalls: the peer's retransmissions are absorbed meanwhile.
+      const t = this.b2b.wheel.schedule(BYE_DURABLE_WAIT_MS, respond200, tx);
+      durable.then(
+        () => {
+          this.b2b.wheel.cancel(t);
+          tx.respond(200);
+        },
+        () => {
+          this.b2b.wheel.cancel(t);
+          tx.respond(200);
+        },
+      );
       return;
     }
     if (this.state === CallState.Ended || !other || !other.remoteTag) {
@@ -468,8 +488,9 @@ export class Call implements ClientHandler {
     this.end(reason, carrierStatus > 0 && reason === 'callee-failure' ? EndDirection.Callee : EndDirection.Server, text);
   }
 
-  end(reason: EndReason, dir: EndDirection, text: string): void {
-    if (this.state === CallState.Ended) return;
+  /** Ends the call once; returns a promise when its CDR becomes durable later (see CallPolicy.callEnded). */
+  end(reason: EndReason, dir: EndDirection, text: string): Promise<void> | undefined {
+    if (this.state === CallState.Ended) return undefined;
     this.state = CallState.Ended;
     this.b2b.wheel.cancel(this.#phaseTimer);
     this.b2b.wheel.cancel(this.#durationTimer);
@@ -483,13 +504,20 @@ export class Call implements ClientHandler {
     r.endMono = monotonicMs();
     for (const [, stx] of this.#relays) stx.respond(481);
     this.#relays.clear();
-    this.b2b.callEnded(this);
+    return this.b2b.callEnded(this);
   }
 
   /** Pending 2xx ACK bookkeeping for a retransmitted 2xx on leg b. */
   get answeredLeg(): RoutingGateway | null {
     return this.#attempt?.gateway ?? null;
   }
+}
+
+/** Longest wait for a CDR to become durable before a BYE is answered anyway. */
+const BYE_DURABLE_WAIT_MS = 2000;
+
+function respond200(tx: ServerTransaction): void {
+  tx.respond(200);
 }
 
 /** How much earlier than its limit a call is cut (timer granularity plus event-loop lag). */

@@ -122,7 +122,7 @@ export class NetworkPolicy extends StaticPolicy {
     this.#checkpoint(call);
   }
 
-  override callEnded(call: CallRecord): void {
+  override callEnded(call: CallRecord): Promise<void> | undefined {
     this.#answered.delete(call.flowNo);
     const billing = call.ext.billing as Billing | undefined;
     const holdMs = call.answerMono > 0 ? Math.max(0, call.endMono - call.answerMono) : 0;
@@ -143,8 +143,8 @@ export class NetworkPolicy extends StaticPolicy {
     super.callEnded(call);
     this.onCdr?.(cdr, call);
     const pipe = this.#deps.cdr;
-    if (!pipe) return;
-    pipe.write(cdr, { ledger, callKey: call.answerMono > 0 ? call.flowNo : undefined }).catch((err) => {
+    if (!pipe) return undefined;
+    return pipe.write(cdr, { ledger, callKey: call.answerMono > 0 ? call.flowNo : undefined }).catch((err) => {
       log.error({ err, flowNo: call.flowNo }, 'CDR journal write failed');
     });
   }

@@ -118,6 +118,10 @@ export interface CallPolicy {
   failureStatus(call: CallRecord, reason: EndReason, carrierStatus: number): { status: number; reason?: string };
   /** The carrier answered (billing clock starts; crash checkpoints begin). */
   callAnswered?(call: CallRecord): void;
-  /** The call is over (exactly once per call attempt that got past parsing): CDR, billing, stats. */
-  callEnded(call: CallRecord): void;
+  /**
+   * The call is over (exactly once per call attempt that got past parsing): CDR, billing, stats.
+   * A promise, when returned, resolves once the CDR is durable; the BYE that ended the call is
+   * answered only then, so a call its peer saw finish always has its CDR, even after a kill -9.
+   */
+  callEnded(call: CallRecord): void | Promise<void>;
 }
