@@ -9,6 +9,9 @@ import { componentLogger } from './util/log.js';
 
 const log = componentLogger('engines');
 
+/** Seconds of talk time a prepaid call reserves at once; the reservation grows slice by slice. */
+export const BALANCE_SLICE_SECONDS = 60;
+
 /** The stateful engines behind the call policy: the store, the CDR journal, accounts and rates. */
 export interface Engines {
   store: Store | null;
@@ -36,7 +39,8 @@ export async function openEngines(cfg: LoadedConfig): Promise<Engines> {
   const sink = store ?? lazySink(() => openStore(url, { timeZone }));
   const cdr = await openCdrPipeline({ dataDir, store: sink, timeZone });
   const settings = billingSettingsFrom(cfg.paramSet);
-  const book = new AccountBook({ settings });
+  // Prepaid calls reserve their balance a slice at a time, so one account's parallel calls share it.
+  const book = new AccountBook({ settings, grantSeconds: BALANCE_SLICE_SECONDS });
   for (const name of new Set(cfg.network.accounts.map((a) => a.rateGroup).filter((g) => g))) book.setRateGroup(loadRateGroup(cfg.dir, name));
   const balances = store ? await store.ensureAccounts(cfg.network.accounts) : new Map<string, bigint>();
   for (const a of cfg.network.accounts) {

@@ -198,6 +198,7 @@ export class B2bua implements TransactionUser {
       calleeSipCode: 0,
       maxDurationMs: 0,
       maxDurationText: '',
+      durationCapMs: 0,
       ext: {},
     };
     const call = new Call(this, rec, stx);
@@ -220,6 +221,7 @@ export class B2bua implements TransactionUser {
       let max = auth.maxDurationMs;
       // A grant shorter than every cap is the balance speaking: the CDR says so when it cuts.
       if (max > 0) rec.maxDurationText = 'Insufficient balance';
+      if (maxGlobal !== null && maxGlobal > 0) rec.durationCapMs = maxGlobal * 1000;
       if (maxGlobal !== null && maxGlobal > 0 && (max === 0 || maxGlobal * 1000 < max)) {
         max = maxGlobal * 1000;
         rec.maxDurationText = 'SS_MAX_CALL_DURATION reached';

@@ -463,7 +463,19 @@ export class Call implements ClientHandler {
   /** Max duration reached (SS_MAX_CALL_DURATION, gateway max, or the balance). */
   onMaxDuration(): void {
     this.#durationTimer = null;
-    this.hangup('max-duration', this.rec.maxDurationText || 'maximum call duration reached');
+    const r = this.rec;
+    if (this.state === CallState.Answered && r.maxDurationText !== 'SS_MAX_CALL_DURATION reached') {
+      let next = this.policy.extendDuration?.(r) ?? 0;
+      if (r.durationCapMs > 0 && next > r.durationCapMs) next = r.durationCapMs;
+      if (next > r.maxDurationMs) {
+        if (next === r.durationCapMs) r.maxDurationText = 'SS_MAX_CALL_DURATION reached';
+        r.maxDurationMs = next;
+        const left = next - (monotonicMs() - r.answerMono) - CUT_MARGIN_MS;
+        this.#durationTimer = this.b2b.wheel.schedule(Math.max(0, left), onMaxDuration, this);
+        return;
+      }
+    }
+    this.hangup('max-duration', r.maxDurationText || 'maximum call duration reached');
   }
 
   /** Ends the call from the server side (admin hang-up, shutdown, limits). */

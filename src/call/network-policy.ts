@@ -116,6 +116,15 @@ export class NetworkPolicy extends StaticPolicy {
     return { callee: p.callee.transform(call.callee.billed).output, caller: p.caller.transform(call.caller.billed).output };
   }
 
+  extendDuration(call: CallRecord): number {
+    const billing = call.ext.billing as Billing | undefined;
+    if (!billing?.grant || !billing.grant.extendable) return 0;
+    const g = this.#deps.book.extend(billing.grant.reservationId);
+    if (!g.ok) return 0;
+    call.ext.billing = { grant: g, account: billing.account } satisfies Billing;
+    return g.maxDurationMs;
+  }
+
   callAnswered(call: CallRecord): void {
     if (!this.#deps.cdr) return;
     this.#answered.set(call.flowNo, call);

@@ -78,6 +78,8 @@ export interface CallRecord {
   maxDurationMs: number;
   /** Why the call is cut at maxDurationMs (CDR text): the balance, or a configured cap. */
   maxDurationText: string;
+  /** A configured cap (SS_MAX_CALL_DURATION) that no balance extension may pass; 0 = none. */
+  durationCapMs: number;
   /** Free-form data the policy attaches (rating grant, reservation id...). */
   ext: Record<string, unknown>;
 }
@@ -116,6 +118,11 @@ export interface CallPolicy {
   tryNext(call: CallRecord, outcome: AttemptOutcome): boolean;
   /** The SIP status and reason phrase sent to the caller for an end reason (error-code replacement). */
   failureStatus(call: CallRecord, reason: EndReason, carrierStatus: number): { status: number; reason?: string };
+  /**
+   * The call reached its maximum duration: may it go on? Returns the new maximum (ms from answer),
+   * or a value not above the current one to cut the call. Prepaid grants come in slices this way.
+   */
+  extendDuration?(call: CallRecord): number;
   /** The carrier answered (billing clock starts; crash checkpoints begin). */
   callAnswered?(call: CallRecord): void;
   /**

@@ -1,34 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer, connect, type Server, type Socket } from 'node:net';
 import { rmSync } from 'node:fs';
 import { openCdrPipeline } from '../../src/cdr/index.js';
 import { openStore } from '../../src/store/index.js';
 import { sampleCdr } from '../store/fixtures.js';
 import { tempDir, until } from '../cdr/helpers.js';
-import { mysqlDb } from './helpers.js';
-
-/** A TCP relay to MariaDB that can be cut (every connection reset, port refusing) and restored. */
-class Relay {
-  #server: Server | null = null;
-  #socks = new Set<Socket>();
-  port = 0;
-  async up(): Promise<void> {
-    const s = createServer((c) => {
-      const u = connect(3306, '127.0.0.1');
-      for (const x of [c, u]) { this.#socks.add(x); x.on('close', () => this.#socks.delete(x)); x.on('error', () => {}); }
-      c.pipe(u).pipe(c);
-    });
-    await new Promise<void>((r) => s.listen(this.port, '127.0.0.1', r));
-    this.port = (s.address() as { port: number }).port;
-    this.#server = s;
-  }
-  async down(): Promise<void> {
-    for (const x of this.#socks) x.destroy();
-    await new Promise<void>((r) => (this.#server ? this.#server.close(() => r()) : r()));
-    this.#server = null;
-  }
-}
+import { mysqlDb, Relay } from './helpers.js';
 
 test('MariaDB going away: CDRs stay journaled and drain once it is back, none lost or doubled', { timeout: 30_000 }, async () => {
   const db = mysqlDb('journal');
