@@ -1,0 +1,93 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import fc from 'fast-check';
+import { PrefixTable, MapPrefixTable, createCompilePool, type PrefixEntry } from '../../src/routing/index.js';
+
+const E = (prefix: string, value: number): PrefixEntry => ({ prefix, value });
+
+test('lookup returns every match longest first, shared prefixes in insertion order', () => {
+  const t = PrefixTable.build([E('4', 1), E('44', 2), E('4420', 3), E('44', 4), E('', 5), E('1', 6)]);
+  assert.deepEqual(t.lookup('442071234'), [
+    { value: 3, length: 4 }, { value: 2, length: 2 }, { value: 4, length: 2 }, { value: 1, length: 1 }, { value: 5, length: 0 },
+  ]);
+  assert.deepEqual(t.longest('1555'), { value: 6, length: 1 });
+  assert.deepEqual(t.lookup('9'), [{ value: 5, length: 0 }]);
+  assert.equal(t.size, 6);
+  assert.ok(t.imageBytes > 32);
+});
+
+test('a non-digit ends the walk; no match gives null', () => {
+  const t = PrefixTable.build([E('12', 7), E('123', 8)]);
+  assert.deepEqual(t.lookup('12#3'), [{ value: 7, length: 2 }]);
+  assert.equal(t.longest('+123'), null);
+  assert.equal(t.longest(''), null);
+  assert.deepEqual(t.lookup('1\u01303'), [], 'U+0130 must not truncate to the digit 0');
+});
+
+test('bad prefixes and too many values are coded errors', () => {
+  assert.throws(() => PrefixTable.build([E('1a', 1)]), { code: 'SSW_ERR_TRIE_BAD_PREFIX' });
+  const many = Array.from({ length: 64 }, (_, i) => E('7', i));
+  assert.throws(() => PrefixTable.build(many), { code: 'SSW_ERR_TRIE_TOO_MANY_VALUES' });
+  assert.equal(PrefixTable.build(many.slice(0, 63)).lookup('7').length, 63);
+});
+
+test('release frees the table; later use throws', () => {
+  const t = PrefixTable.build([E('1', 1)]);
+  t.release();
+  assert.throws(() => t.lookup('1'), { code: 'SSW_ERR_TRIE_RELEASED' });
+});
+
+test('property: lookup equals the Map baseline on random tables and numbers', () => {
+  const digits = (max: number) => fc.array(fc.constantFrom(...'0123456789'), { maxLength: max }).map((a) => a.join(''));
+  fc.assert(
+    fc.property(fc.array(digits(6), { maxLength: 60 }), fc.array(digits(9), { minLength: 1, maxLength: 20 }), (prefixes, numbers) => {
+      const entries = prefixes.map((p, i) => E(p, i));
+      // the trie caps values per prefix at 63; keep within it
+      const t = PrefixTable.build(entries);
+      const base = new MapPrefixTable(entries);
+      for (const n of numbers) assert.deepEqual(t.lookup(n), base.lookup(n));
+      t.release();
+    }),
+    { numRuns: 200 },
+  );
+});
+
+test('buildInPool gives the same table as build', async () => {
+  const entries = Array.from({ length: 5000 }, (_, i) => E(String((i * 7919) % 100000), i));
+  const pool = createCompilePool();
+  try {
+    const a = await PrefixTable.buildInPool(entries, pool);
+    const b = PrefixTable.build(entries);
+    for (const n of ['1234567', '99999', '0', '31337']) assert.deepEqual(a.lookup(n), b.lookup(n));
+    assert.equal(a.imageBytes, b.imageBytes);
+  } finally {
+    await pool.destroy();
+  }
+});
+
+test('buildInPool reports a bad prefix as a coded error', async () => {
+  await assert.rejects(PrefixTable.buildInPool([E('12x', 1)]), { code: 'SSW_ERR_TRIE_BAD_PREFIX' });
+});
+
+test('1,000,000-prefix build in the pool keeps event-loop delay under 20 ms', async () => {
+  const entries: PrefixEntry[] = new Array(1_000_000);
+  // i * K mod 9e6 with K coprime to 9e6: a million distinct, scattered 7-digit prefixes.
+  for (let i = 0; i < entries.length; i++) entries[i] = E(String(1_000_000 + ((i * 7_654_321) % 9_000_000)), i);
+  const pool = createCompilePool();
+  const h = monitorEventLoopDelay({ resolution: 5 });
+  try {
+    await new Promise((r) => setTimeout(r, 50)); // let the worker start before measuring
+    h.enable();
+    const t0 = performance.now();
+    const t = await PrefixTable.buildInPool(entries, pool);
+    const ms = performance.now() - t0;
+    h.disable();
+    const maxMs = h.max / 1e6;
+    console.log(`# 1M build in pool: ${ms.toFixed(0)} ms, image ${t.imageBytes} B (${(t.imageBytes / t.size).toFixed(2)} B/prefix), max loop delay ${maxMs.toFixed(1)} ms`);
+    assert.ok(maxMs < 20, `event loop delay ${maxMs} ms`);
+    assert.deepEqual(t.longest(entries[777]!.prefix + '55'), { value: t.lookup(entries[777]!.prefix)[0]!.value, length: 7 });
+  } finally {
+    await pool.destroy();
+  }
+});
