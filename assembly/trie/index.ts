@@ -3,17 +3,19 @@
 // load(), then writes a number's ASCII digits to the input region and calls lookup(len).
 //
 // Image layout (little endian, byte offsets):
-//   0  u32 magic 'PTR1'        4  u32 nodeCount     8  u32 entryCount   12 u32 blockCount
-//   16 u32 bitmapsOff          20 u32 childRankOff  24 u32 valueRankOff 28 u32 valuesOff
-//   bitmaps:    u16 per node, blockCount*4 of them (padded); bits 0-9 = child exists for digit
-//               0-9, bits 10-15 = number of values stored at this node (0-63).
-//   childRank:  u32 per block of 4 nodes = index of the first child of the block's first node
-//               (nodes are numbered breadth first, children in digit order, root = 0).
-//   valueRank:  u32 per block = index in values[] of the block's first node's first value.
-//   values:     i32 per entry, grouped by node in node order, insertion order within a node.
-// So a node costs 2 + 8/4 = 4 bytes and an entry 4 bytes; no pointers are stored per node.
+//   0  u32 magic 'PTR2'   4  u32 nodeCount   8  u32 entryCount   12 u32 blockCount
+//   16 u32 blocksOff      20 u32 valuesOff   24, 28 reserved (0)
+//   blocks: 16 bytes per 4 nodes (nodes numbered breadth first, children in digit order, root 0):
+//     +0  4 x u16 node bitmaps: bits 0-9 = child exists for digit 0-9, bits 10-15 = number of
+//         values stored at the node (0-63)
+//     +8  u32 childRank = node index of the first child of the block's first node
+//     +12 u32 valueRank = index in values[] of the block's first node's first value
+//   values: i32 per entry, grouped by node in node order, insertion order within a node.
+// A node costs 4 bytes and an entry 4; no pointer is stored per node (children and values are
+// found by rank: the block's rank plus a popcount over the earlier nodes of the block). Keeping a
+// block in one 16-byte unit means one cache line per trie level on large tables.
 
-const MAGIC: u32 = 0x31525450; // "PTR1"
+const MAGIC: u32 = 0x32525450; // "PTR2"
 const INPUT_CAP: i32 = 64;
 const OUTPUT_CAP: i32 = 1024; // matches (value i32 + length i32 each)
 const MAX_DEPTH: i32 = 65; // INPUT_CAP + the root
@@ -26,9 +28,7 @@ const STACK: usize = memory.data(MAX_DEPTH * 16, 8);
 // Low 10 bits of each 16-bit lane: the child bits of four packed node bitmaps.
 const CHILD_LANES: u64 = 0x03FF_03FF_03FF_03FF;
 
-let bitmaps: usize = 0;
-let childRank: usize = 0;
-let valueRank: usize = 0;
+let blocks: usize = 0;
 let values: usize = 0;
 let nodeCount: u32 = 0;
 
@@ -47,26 +47,25 @@ export function loadImage(ptr: usize, len: u32): i32 {
   if (len < 32 || load<u32>(ptr) != MAGIC) return -1;
   const nodes = load<u32>(ptr, 4);
   const entries = load<u32>(ptr, 8);
-  const blocks = load<u32>(ptr, 12);
+  const blockCount = load<u32>(ptr, 12);
   const bOff = load<u32>(ptr, 16);
-  const cOff = load<u32>(ptr, 20);
-  const vOff = load<u32>(ptr, 24);
-  const eOff = load<u32>(ptr, 28);
-  if (nodes == 0 || blocks != (nodes + 3) >> 2) return -2;
-  if (<u64>bOff + <u64>blocks * 8 > <u64>cOff || <u64>cOff + <u64>blocks * 4 > <u64>vOff) return -2;
-  if (<u64>vOff + <u64>blocks * 4 > <u64>eOff || <u64>eOff + <u64>entries * 4 > <u64>len) return -2;
-  if ((bOff & 7) != 0 || (cOff & 3) != 0 || (vOff & 3) != 0 || (eOff & 3) != 0) return -2;
-  bitmaps = ptr + bOff;
-  childRank = ptr + cOff;
-  valueRank = ptr + vOff;
+  const eOff = load<u32>(ptr, 20);
+  if (nodes == 0 || blockCount != (nodes + 3) >> 2) return -2;
+  if (bOff < 32 || <u64>bOff + <u64>blockCount * 16 > <u64>eOff || <u64>eOff + <u64>entries * 4 > <u64>len) return -2;
+  if ((bOff & 15) != 0 || (eOff & 3) != 0) return -2;
+  blocks = ptr + bOff;
   values = ptr + eOff;
   nodeCount = nodes;
   return 0;
 }
 
+@inline function blockOf(node: u32): usize {
+  return blocks + (<usize>(node >> 2) << 4);
+}
+
 // The bitmaps of the nodes before `node` in its block of four, other lanes zeroed.
 @inline function priorLanes(node: u32): u64 {
-  const word = load<u64>(bitmaps + (<usize>(node >> 2) << 3));
+  const word = load<u64>(blockOf(node));
   // (1 << 16p) - 1 keeps the p lanes below this node; p = 0 gives 0.
   return word & ((<u64>1 << (<u64>(node & 3) << 4)) - 1);
 }
@@ -82,14 +81,14 @@ export function lookup(len: i32): i32 {
   let node: u32 = 0;
   let levels: i32 = 0;
   for (let depth: i32 = 0; ; depth++) {
-    const bm = <u32>load<u16>(bitmaps + (<usize>node << 1));
+    const bm = <u32>load<u16>(blockOf(node) + (<usize>(node & 3) << 1));
     const count = bm >> 10;
     if (count != 0) {
       const prior = priorLanes(node);
       // Value counts of the up to three earlier lanes (bits 10-15 of lanes 0, 1, 2).
       const before = <u32>(((prior >> 10) & 63) + ((prior >> 26) & 63) + ((prior >> 42) & 63));
       const s = STACK + (<usize>levels << 4);
-      store<u32>(s, load<u32>(valueRank + (<usize>(node >> 2) << 2)) + before);
+      store<u32>(s, load<u32>(blockOf(node), 12) + before);
       store<u32>(s, count, 4);
       store<u32>(s, <u32>depth, 8);
       levels++;
@@ -100,7 +99,7 @@ export function lookup(len: i32): i32 {
     const bit = <u32>1 << d;
     if ((bm & bit) == 0) break;
     const prior = priorLanes(node);
-    node = load<u32>(childRank + (<usize>(node >> 2) << 2))
+    node = load<u32>(blockOf(node), 8)
       + <u32>popcnt<u64>(prior & CHILD_LANES)
       + popcnt<u32>(bm & (bit - 1)); // earlier siblings of the wanted child
   }

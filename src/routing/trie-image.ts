@@ -14,7 +14,7 @@ export type CompileResult =
   | { readonly ok: true; readonly image: ArrayBuffer; readonly nodes: number; readonly entries: number }
   | { readonly ok: false; readonly code: string; readonly message: string };
 
-const MAGIC = 0x31525450; // "PTR1"
+const MAGIC = 0x32525450; // "PTR2"
 const HEADER_BYTES = 32;
 /** Values per prefix are counted in 6 bits of the node bitmap. */
 export const MAX_VALUES_PER_PREFIX = 63;
@@ -91,24 +91,22 @@ export function compileImage(input: PackedPrefixes): CompileResult {
     }
   }
   const blocks = (nodes + 3) >> 2;
-  const bitmapsOff = HEADER_BYTES;
-  const childRankOff = bitmapsOff + blocks * 8;
-  const valueRankOff = childRankOff + blocks * 4;
-  const valuesOff = valueRankOff + blocks * 4;
+  const blocksOff = HEADER_BYTES;
+  const valuesOff = blocksOff + blocks * 16;
   const image = new ArrayBuffer(valuesOff + n * 4);
   const head = new Uint32Array(image, 0, 8);
-  head.set([MAGIC, nodes, n, blocks, bitmapsOff, childRankOff, valueRankOff, valuesOff]);
-  const bitmaps = new Uint16Array(image, bitmapsOff, blocks * 4);
-  const childRank = new Uint32Array(image, childRankOff, blocks);
-  const valueRank = new Uint32Array(image, valueRankOff, blocks);
+  head.set([MAGIC, nodes, n, blocks, blocksOff, valuesOff, 0, 0]);
+  // Block b: u16 bitmaps at u16 index 8b..8b+3, childRank at u32 index 4b+2, valueRank at 4b+3.
+  const u16 = new Uint16Array(image, blocksOff, blocks * 8);
+  const u32 = new Uint32Array(image, blocksOff, blocks * 4);
   const out = new Int32Array(image, valuesOff, n);
   const valueStart = new Int32Array(cap); // by old node id; reuses no memory of `counts`
   let childCursor = 1;
   let valueCursor = 0;
   for (let i = 0; i < nodes; i++) {
     if ((i & 3) === 0) {
-      childRank[i >> 2] = childCursor;
-      valueRank[i >> 2] = valueCursor;
+      u32[(i >> 2) * 4 + 2] = childCursor;
+      u32[(i >> 2) * 4 + 3] = valueCursor;
     }
     const old = order[i]!;
     let bm = 0;
@@ -117,7 +115,7 @@ export function compileImage(input: PackedPrefixes): CompileResult {
       if (children[base + d]! !== 0) { bm |= 1 << d; childCursor++; }
     }
     const c = counts[old]!;
-    bitmaps[i] = bm | (c << 10);
+    u16[(i >> 2) * 8 + (i & 3)] = bm | (c << 10);
     valueStart[old] = valueCursor;
     valueCursor += c;
   }
