@@ -31,17 +31,21 @@ type StepName = keyof SortKeys;
 export class RoutingTable {
   readonly gateways: readonly RoutingGatewayPolicy[];
   readonly #prefixes: PrefixTable;
-  readonly #entryGateway: Int32Array; // trie value -> index in gateways
-  readonly #entryPrefix: readonly string[];
+  // Trie value = a distinct prefix; its gateways (indexes into `gateways`) in config order. So any
+  // number of gateways may share a prefix (the trie itself caps values per prefix at 63).
+  readonly #prefixGateways: readonly Int32Array[];
+  readonly #prefixText: readonly string[];
   readonly #seen: Int32Array; // per gateway: stamp of the last route() that saw it
+  readonly #anyRealtime: boolean;
   #stamp = 0;
 
-  private constructor(gateways: readonly RoutingGatewayPolicy[], prefixes: PrefixTable, entryGateway: Int32Array, entryPrefix: string[]) {
+  private constructor(gateways: readonly RoutingGatewayPolicy[], prefixes: PrefixTable, byPrefix: Int32Array[], text: string[]) {
     this.gateways = gateways;
     this.#prefixes = prefixes;
-    this.#entryGateway = entryGateway;
-    this.#entryPrefix = entryPrefix;
+    this.#prefixGateways = byPrefix;
+    this.#prefixText = text;
     this.#seen = new Int32Array(gateways.length);
+    this.#anyRealtime = gateways.some((g) => g.realtimeQuality === true);
   }
 
   /** Builds in this thread; throws a coded error on a bad prefix or a duplicate gateway id. */
@@ -64,15 +68,16 @@ export class RoutingTable {
   /** Ordered candidates for a call, plus every matching gateway with its keys and filter reason. */
   route(ctx: RouteContext, state: RoutingState): RouteResult {
     const { params } = state;
-    const steps = sortSteps(ctx, params, this.gateways);
+    const steps = sortSteps(ctx, params, this.#anyRealtime);
     if (ctx.mapping.locked) return { candidates: [], considered: [], steps, endReason: 'customer-locked' };
     const stamp = ++this.#stamp;
     const found: { gi: number; prefix: string; length: number }[] = [];
     this.#prefixes.forEachMatch(ctx.callee, (value, length) => {
-      const gi = this.#entryGateway[value]!;
-      if (this.#seen[gi] === stamp) return; // longest match of this gateway already taken
-      this.#seen[gi] = stamp;
-      found.push({ gi, prefix: this.#entryPrefix[value]!, length });
+      for (const gi of this.#prefixGateways[value]!) {
+        if (this.#seen[gi] === stamp) continue; // longest match of this gateway already taken
+        this.#seen[gi] = stamp;
+        found.push({ gi, prefix: this.#prefixText[value]!, length });
+      }
     });
     const asrOn = params.bool('SS_GATEWAY_ASR_CALCULATE');
     const rows: { c: ConsideredGateway; rate: number | null }[] = found.map(({ gi, prefix, length }) => {
@@ -102,27 +107,27 @@ export class RoutingTable {
   }
 }
 
-function entriesOf(gateways: readonly RoutingGatewayPolicy[]): { entries: PrefixEntry[]; gw: Int32Array; px: string[] } {
+function entriesOf(gateways: readonly RoutingGatewayPolicy[]): { entries: PrefixEntry[]; gw: Int32Array[]; px: string[] } {
   const ids = new Set<number>();
-  const entries: PrefixEntry[] = [];
-  const gwOf: number[] = [];
-  const px: string[] = [];
+  const index = new Map<string, number>();
+  const lists: number[][] = [];
   gateways.forEach((g, gi) => {
     if (ids.has(g.id)) throw duplicateId(`routing gateway id ${g.id} is used twice`, { id: g.id });
     ids.add(g.id);
     for (const raw of g.prefixes) {
       const prefix = raw === '*' ? '' : raw.trim();
-      entries.push({ prefix, value: entries.length });
-      gwOf.push(gi);
-      px.push(prefix);
+      let v = index.get(prefix);
+      if (v === undefined) { v = lists.length; index.set(prefix, v); lists.push([]); }
+      lists[v]!.push(gi);
     }
   });
-  return { entries, gw: Int32Array.from(gwOf), px };
+  const px = [...index.keys()];
+  return { entries: px.map((prefix, value) => ({ prefix, value })), gw: lists.map((l) => Int32Array.from(l)), px };
 }
 
 /** The sort steps in order for this call: step 5's ASR/rate go before line usage or before id. */
-export function sortSteps(ctx: Pick<RouteContext, 'mapping'>, params: ParamReader, gateways: readonly RoutingGatewayPolicy[] = []): StepName[] {
-  const asr = params.bool('SS_GATEWAY_ASR_CALCULATE') || gateways.some((g) => g.realtimeQuality === true);
+export function sortSteps(ctx: Pick<RouteContext, 'mapping'>, params: ParamReader, anyGatewayRealtime = false): StepName[] {
+  const asr = params.bool('SS_GATEWAY_ASR_CALCULATE') || anyGatewayRealtime;
   const rate = ctx.mapping.leastCostRouting;
   const pre: StepName[] = [];
   const post: StepName[] = [];

@@ -145,6 +145,13 @@ test('a gateway listed under several matching prefixes appears once, at its long
   assert.equal(r.candidates[0]!.keys.prefixLength, 2);
 });
 
+test('any number of gateways may share one prefix (more than the trie\'s 63 values per prefix)', () => {
+  const many = Array.from({ length: 200 }, (_, i) => gw(1000 - i, { prefixes: ['44'] }));
+  const ids = RoutingTable.build(many).route(ctx(), { params: P }).candidates.map((c) => c.gateway.id);
+  assert.equal(ids.length, 200);
+  assert.deepEqual(ids, [...ids].sort((a, b) => a - b));
+});
+
 test('duplicate gateway ids are a configuration error', () => {
   assert.throws(() => RoutingTable.build([gw(1), gw(1)]), { code: 'SSW_ERR_ROUTING_DUPLICATE_GATEWAY' });
 });
