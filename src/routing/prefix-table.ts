@@ -28,10 +28,10 @@ export class PrefixTable {
   /** Trie nodes in the image (for memory reports). */
   readonly nodes: number;
 
-  private constructor(image: ArrayBuffer, size: number, nodes: number) {
-    this.#trie = new WasmTrie(new Uint8Array(image));
+  private constructor(trie: WasmTrie, imageBytes: number, size: number, nodes: number) {
+    this.#trie = trie;
     this.size = size;
-    this.imageBytes = image.byteLength;
+    this.imageBytes = imageBytes;
     this.nodes = nodes;
   }
 
@@ -39,7 +39,7 @@ export class PrefixTable {
   static build(entries: readonly PrefixEntry[]): PrefixTable {
     const r = compileImage(packEntries(entries));
     if (!r.ok) throw compileFailed(r);
-    return new PrefixTable(r.image, r.entries, r.nodes);
+    return new PrefixTable(new WasmTrie(new Uint8Array(r.image)), r.image.byteLength, r.entries, r.nodes);
   }
 
   /** Compiles in the worker pool without stalling this event loop; a pool made here is destroyed after. */
@@ -52,7 +52,7 @@ export class PrefixTable {
       })) as ArrayBuffer | CompileResult;
       if (!(r instanceof ArrayBuffer)) throw r.ok ? compileFailed({ ok: false, code: 'SSW_ERR_TRIE_BAD_INPUT', message: 'worker returned no image' }) : compileFailed(r);
       const head = new Uint32Array(r, 0, 3); // magic, nodes, entries
-      return new PrefixTable(r, head[2]!, head[1]!);
+      return new PrefixTable(await WasmTrie.loadInSlices(new Uint8Array(r), yieldToLoop), r.byteLength, head[2]!, head[1]!);
     } finally {
       if (!pool) await own.destroy();
     }
@@ -103,10 +103,8 @@ function packEntries(entries: readonly PrefixEntry[]): PackedPrefixes {
 
 // Packs in slices, yielding between them, so a million entries never hold the loop for long.
 async function packEntriesYielding(entries: readonly PrefixEntry[]): Promise<PackedPrefixes> {
-  const SLICE = 50_000;
-  let total = 0;
-  for (let i = 0; i < entries.length; i++) total += entries[i]!.prefix.length;
-  const bytes = new Uint8Array(total);
+  const SLICE = 20_000;
+  let bytes = new Uint8Array(Math.max(64, entries.length * 8));
   const offsets = new Int32Array(entries.length + 1);
   const values = new Int32Array(entries.length);
   let o = 0;
@@ -114,6 +112,11 @@ async function packEntriesYielding(entries: readonly PrefixEntry[]): Promise<Pac
     const end = Math.min(entries.length, start + SLICE);
     for (let i = start; i < end; i++) {
       const { prefix, value } = entries[i]!;
+      if (o + prefix.length > bytes.length) {
+        const grown = new Uint8Array(Math.max(bytes.length * 2, o + prefix.length));
+        grown.set(bytes);
+        bytes = grown;
+      }
       offsets[i] = o;
       values[i] = value;
       for (let j = 0; j < prefix.length; j++) {
@@ -121,10 +124,14 @@ async function packEntriesYielding(entries: readonly PrefixEntry[]): Promise<Pac
         bytes[o++] = c > 255 ? 0 : c;
       }
     }
-    if (end < entries.length) await new Promise<void>((r) => setImmediate(r));
+    if (end < entries.length) await yieldToLoop();
   }
   offsets[entries.length] = o;
-  return { bytes, offsets, values };
+  return { bytes: bytes.slice(0, o), offsets, values };
+}
+
+function yieldToLoop(): Promise<void> {
+  return new Promise((r) => setImmediate(r));
 }
 
 /** Plain-TS baseline: a Map of prefix strings probed longest first. Oracle and benchmark reference. */

@@ -9,7 +9,7 @@ import { createError } from '../util/errors.js';
 const imageTooLarge = createError('SSW_ERR_TRIE_IMAGE_TOO_LARGE');
 const imageInvalid = createError('SSW_ERR_TRIE_IMAGE_INVALID');
 
-interface TrieExports {
+export interface TrieExports {
   readonly memory: WebAssembly.Memory;
   inputPtr(): number;
   inputCap(): number;
@@ -31,16 +31,8 @@ const MAX_PAGES = 256;
 
 /** Largest image one instance can hold (bytes). */
 export function maxTrieImageBytes(): number {
-  const probe = new WasmTrieProbe();
-  return MAX_PAGES * PAGE - probe.heapBase;
-}
-
-class WasmTrieProbe {
-  readonly heapBase: number;
-  constructor() {
-    const inst = new WebAssembly.Instance(wasmModule(), { env: { abort: abortImport } });
-    this.heapBase = (inst.exports as unknown as TrieExports).heapBase();
-  }
+  const inst = new WebAssembly.Instance(wasmModule(), { env: { abort: abortImport } });
+  return MAX_PAGES * PAGE - (inst.exports as unknown as TrieExports).heapBase();
 }
 
 function abortImport(): never {
@@ -58,24 +50,44 @@ export class WasmTrie {
   readonly imageBytes: number;
 
   /** Copies the image into a fresh instance; throws a coded error if it is invalid or too large. */
-  constructor(image: Uint8Array) {
-    const inst = new WebAssembly.Instance(wasmModule(), { env: { abort: abortImport } });
-    this.#x = inst.exports as unknown as TrieExports;
+  constructor(image: Uint8Array, preloaded?: TrieExports) {
+    this.#x = preloaded ?? WasmTrie.#grown(image.byteLength);
     const base = this.#x.heapBase();
-    const need = Math.ceil((base + image.byteLength) / PAGE);
-    if (need > MAX_PAGES) throw imageTooLarge(`trie image of ${image.byteLength} bytes exceeds one instance's ${MAX_PAGES * PAGE - base}`);
-    const have = this.#x.memory.buffer.byteLength / PAGE;
-    if (need > have) this.#x.memory.grow(need - have);
     this.#buf = this.#x.memory.buffer as ArrayBuffer;
     this.#u8 = new Uint8Array(this.#buf);
     this.#i32 = new Int32Array(this.#buf);
-    this.#u8.set(image, base);
+    if (!preloaded) this.#u8.set(image, base);
     const rc = this.#x.loadImage(base, image.byteLength);
     if (rc !== 0) throw imageInvalid(`trie image rejected (${rc})`);
     this.#in = this.#x.inputPtr();
     this.#inCap = this.#x.inputCap();
     this.#out32 = this.#x.outputPtr() >> 2;
     this.imageBytes = image.byteLength;
+  }
+
+  /** Like the constructor, but copies in 1 MiB slices with `pause()` between, for big images. */
+  static async loadInSlices(image: Uint8Array, pause: () => Promise<void>): Promise<WasmTrie> {
+    const x = WasmTrie.#grown(image.byteLength);
+    const base = x.heapBase();
+    const SLICE = 1 << 20;
+    for (let o = 0; o < image.byteLength; o += SLICE) {
+      // a fresh view each slice: nothing else grows this memory, but it costs nothing to be safe
+      new Uint8Array(x.memory.buffer).set(image.subarray(o, o + SLICE), base + o);
+      if (o + SLICE < image.byteLength) await pause();
+    }
+    return new WasmTrie(image, x);
+  }
+
+  // A fresh instance whose memory can hold an image of `bytes` at heapBase().
+  static #grown(bytes: number): TrieExports {
+    const inst = new WebAssembly.Instance(wasmModule(), { env: { abort: abortImport } });
+    const x = inst.exports as unknown as TrieExports;
+    const base = x.heapBase();
+    const need = Math.ceil((base + bytes) / PAGE);
+    if (need > MAX_PAGES) throw imageTooLarge(`trie image of ${bytes} bytes exceeds one instance's ${MAX_PAGES * PAGE - base}`);
+    const have = x.memory.buffer.byteLength / PAGE;
+    if (need > have) x.memory.grow(need - have);
+    return x;
   }
 
   #views(): void {
