@@ -11,6 +11,6 @@ export {
 } from './failover.js';
 export { admitCall } from './admit.js';
 export { paramReader, ROUTING_PARAM_DEFAULTS, sortsBeforeLineUsage } from './params.js';
-export { withRoutingDefaults, withMappingDefaults } from './policy.js';
+export { withRoutingDefaults, withMappingDefaults, phaseTimeoutsMs, maxCallSeconds, minCallSeconds, type PhaseTimeouts } from './policy.js';
 export { formatExplain } from './explain.js';
 export type * from './types.js';

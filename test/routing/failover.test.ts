@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { shouldTryNext, mapFailure, paramReader, type AttemptOutcome, type RoutingGatewayPolicy } from '../../src/routing/index.js';
+import { shouldTryNext, mapFailure, paramReader, phaseTimeoutsMs, maxCallSeconds, type AttemptOutcome, type RoutingGatewayPolicy } from '../../src/routing/index.js';
 import { gw, mgw } from './helpers.js';
 
 const P = paramReader();
@@ -47,4 +47,14 @@ test('end reasons and error-code replacement', () => {
   assert.equal(mapFailure({ code: null, phase: 'no-response', attempt: 1 }).reason, 'connection-timeout');
   assert.deepEqual(mapFailure({ code: null, phase: 'ringing', attempt: 1 }), { reason: 'response-timeout', sipCode: 408, remoteCode: null });
   assert.equal(P.numOrNull('SS_GATEWAY_SWITCH_LIMIT'), null);
+});
+
+test('per-gateway timeouts override SS_SIP_TIMEOUT_*; call caps take the smallest non-zero', () => {
+  const g = gw(1, { timeouts: { invite: 3, trying: 0, sessionProgress: 0, sessionProgressSdp: 0, ringing: 60 }, maxCallSeconds: 3600 });
+  assert.deepEqual(phaseTimeoutsMs(g, paramReader({ SS_SIP_TIMEOUT_TRYING: 15 })), {
+    invite: 3000, trying: 15_000, sessionProgress: 20_000, sessionProgressSdp: 120_000, ringing: 60_000,
+  });
+  assert.equal(maxCallSeconds(mgw(), g, P), 3600);
+  assert.equal(maxCallSeconds(mgw({ maxCallSeconds: 600 }), g, paramReader({ SS_MAX_CALL_DURATION: 7200 })), 600);
+  assert.equal(maxCallSeconds(mgw(), gw(2), P), 0);
 });
