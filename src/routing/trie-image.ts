@@ -18,6 +18,8 @@ const MAGIC = 0x32525450; // "PTR2"
 const HEADER_BYTES = 32;
 /** Values per prefix are counted in 6 bits of the node bitmap. */
 export const MAX_VALUES_PER_PREFIX = 63;
+/** Lookups read at most this many digits of a number (the WASM input region), so longer prefixes are refused. */
+export const MAX_PREFIX_DIGITS = 64;
 /** Prefixes are digits only; `*`, `#`, `+` are not in the alphabet (strip `+` before lookup). */
 export const PREFIX_ALPHABET = '0123456789';
 
@@ -54,6 +56,9 @@ export function compileImage(input: PackedPrefixes): CompileResult {
   let nodes = 1;
   const entryNode = new Int32Array(n);
   for (let e = 0; e < n; e++) {
+    if (offsets[e + 1]! - offsets[e]! > MAX_PREFIX_DIGITS) {
+      return { ok: false, code: 'SSW_ERR_TRIE_BAD_PREFIX', message: `prefix #${e} is longer than ${MAX_PREFIX_DIGITS} digits` };
+    }
     let node = 0;
     for (let i = offsets[e]!; i < offsets[e + 1]!; i++) {
       const d = bytes[i]! - 48;

@@ -28,6 +28,9 @@ test('a non-digit ends the walk; no match gives null', () => {
 
 test('bad prefixes and too many values are coded errors', () => {
   assert.throws(() => PrefixTable.build([E('1a', 1)]), { code: 'SSW_ERR_TRIE_BAD_PREFIX' });
+  assert.throws(() => PrefixTable.build([E('1'.repeat(65), 1)]), { code: 'SSW_ERR_TRIE_BAD_PREFIX' });
+  assert.deepEqual(PrefixTable.build([E('1'.repeat(64), 1)]).lookup('1'.repeat(80)), [{ value: 1, length: 64 }]);
+  assert.deepEqual(PrefixTable.build([]).lookup('123'), []);
   const many = Array.from({ length: 64 }, (_, i) => E('7', i));
   assert.throws(() => PrefixTable.build(many), { code: 'SSW_ERR_TRIE_TOO_MANY_VALUES' });
   assert.equal(PrefixTable.build(many.slice(0, 63)).lookup('7').length, 63);
