@@ -48,9 +48,9 @@ const callees = Array.from({ length: CALLS }, () => COUNTRY[rnd(COUNTRY.length)]
 const table = RoutingTable.build(gateways);
 const ctx = (callee: string): RouteContext => ({ mapping, callee, nowWall: 0, nowMono: 1000 });
 
-// Baseline: scan all gateways' prefixes, keep the longest per gateway, then the same route() sort
-// on a one-gateway-per-match table is not comparable; instead sort by the same keys here.
-function scanRoute(callee: string): number {
+// Baseline: scan every gateway's prefixes, keep each gateway's longest match, filter and sort by
+// the same keys with one comparator.
+function scanOrder(callee: string): number[] {
   const found: { g: RoutingGatewayPolicy; len: number }[] = [];
   for (const g of gateways) {
     let best = -1;
@@ -62,13 +62,14 @@ function scanRoute(callee: string): number {
   const rank = (g: RoutingGatewayPolicy) => (g.groups.some((y) => mapping.strategy.first.includes(y)) ? 0 : g.groups.some((y) => mapping.strategy.second.includes(y)) ? 1 : 2);
   found.sort((a, b) => rank(a.g) - rank(b.g) || b.len - a.len || a.g.prefixPriority - b.g.prefixPriority || a.g.priority - b.g.priority
     || (quality.asr(b.g.id, 1000) ?? -1) - (quality.asr(a.g.id, 1000) ?? -1) || usage.today(a.g.id, 0) - usage.today(b.g.id, 0) || a.g.id - b.g.id);
-  return found.length;
+  return found.map((f) => f.g.id);
 }
+const scanRoute = (callee: string) => scanOrder(callee).length;
 
 // Both paths must pick the same order (the baseline is a correctness oracle too).
 for (const c of callees.slice(0, 200)) {
-  const a = table.route(ctx(c), state).candidates.length;
-  if (a !== scanRoute(c)) throw new Error(`candidate count differs for ${c}`);
+  const a = table.route(ctx(c), state).candidates.map((x) => x.gateway.id).join();
+  if (a !== scanOrder(c).join()) throw new Error(`candidate order differs for ${c}`);
 }
 
 const rate = (fn: (c: string) => number) => { const t0 = performance.now(); let s = 0; for (const c of callees) s += fn(c); const ms = performance.now() - t0; return { ops: (CALLS / ms) * 1000, s }; };
