@@ -140,6 +140,7 @@ export class Call implements ClientHandler {
 
   #startAttempt(c: RouteCandidate): boolean {
     const gw = c.gateway;
+    if (this.policy.attemptStarting && !this.policy.attemptStarting(this.rec, c)) return false;
     const nums = this.policy.rewriteEgress(this.rec, c);
     const local = this.b2b.transport.localFor(gw.localIp || undefined);
     const dest: Peer = { transport: gw.transport, address: gw.address, port: gw.port };

@@ -8,7 +8,11 @@ import { SswError } from '../util/errors.js';
 import { componentLogger } from '../util/log.js';
 import { monotonicMs, wallClockMs } from '../util/time.js';
 import { StaticPolicy } from './static-policy.js';
-import type { Authorization, CallRecord, EndReason, RouteCandidate } from './types.js';
+import type { AttemptOutcome, Authorization, CallRecord, EndReason, RouteCandidate } from './types.js';
+import {
+  RoutingTable, QualityStats, Limiter, LineUsage, admitCall, shouldTryNext, mapFailure, withRoutingDefaults, withMappingDefaults,
+  type MappingGatewayPolicy, type RoutingGatewayPolicy, type RouteResult, type AttemptPhase, type EndReason as RouteEndReason,
+} from '../routing/index.js';
 
 const log = componentLogger('policy');
 
@@ -60,6 +64,12 @@ export class NetworkPolicy extends StaticPolicy {
   #mapPlans = new Map<string, Plans>();
   #routePlans = new Map<string, Plans>();
   #answered = new Map<string, CallRecord>();
+  readonly #table: RoutingTable;
+  readonly #mappings = new Map<string, MappingGatewayPolicy>();
+  /** Live quality (ASR/ACD/PDD), limits and today's line usage per gateway, shared by every call. */
+  readonly quality: QualityStats;
+  readonly limiter = new Limiter();
+  readonly usage = new LineUsage(0);
   #ticker: NodeJS.Timeout | null = null;
   /** Called with each CDR after it was handed to the journal (tests, metrics). */
   onCdr: ((cdr: CdrRecord, rec: CallRecord) => void) | null = null;
@@ -70,6 +80,9 @@ export class NetworkPolicy extends StaticPolicy {
     this.#deps = deps;
     for (const g of cfg.network.mappingGateways) this.#mapPlans.set(g.name, compilePlans(`mappingGateways.${g.name}`, g.calleeRules, g.callerRules));
     for (const g of cfg.network.routingGateways) this.#routePlans.set(g.name, compilePlans(`routingGateways.${g.name}`, g.calleeRules, g.callerRules));
+    this.#table = RoutingTable.build(cfg.network.routingGateways.map((g) => withRoutingDefaults(g)));
+    for (const m of cfg.network.mappingGateways) this.#mappings.set(m.name, withMappingDefaults(m));
+    this.quality = new QualityStats(cfg.paramSet);
     const every = (deps.checkpointSeconds ?? 10) * 1000;
     if (deps.cdr) {
       this.#ticker = setInterval(() => this.#checkpointAll(), every);
@@ -80,6 +93,46 @@ export class NetworkPolicy extends StaticPolicy {
   close(): void {
     if (this.#ticker) clearInterval(this.#ticker);
     this.#ticker = null;
+    this.#table.release();
+  }
+
+  /** Where this call would go and why: the same code path as real calls (explain). */
+  explain(call: Pick<CallRecord, 'ingress' | 'callee' | 'params'>, nowWall = wallClockMs()): RouteResult {
+    const mapping = this.#mappings.get(call.ingress.name) ?? withMappingDefaults(call.ingress);
+    return this.#table.route({ mapping, callee: call.callee.billed, nowWall, nowMono: monotonicMs() }, { params: call.params, quality: this.quality, limiter: this.limiter, usage: this.usage });
+  }
+
+  override routeCandidates(call: CallRecord): RouteCandidate[] {
+    const r = this.explain(call, call.startWall);
+    return r.candidates.map((c) => ({ gateway: c.gateway }));
+  }
+
+  attemptStarting(call: CallRecord, c: RouteCandidate): boolean {
+    const gw = c.gateway as RoutingGatewayPolicy;
+    const now = monotonicMs();
+    if (this.limiter.tryAcquire('routing', gw.id, gw, now) !== 'ok') return false;
+    ((call.ext.carriers as number[] | undefined) ?? (call.ext.carriers = [] as number[])).push(gw.id);
+    this.quality.recordAttempt(gw.id, now);
+    this.usage.record(gw.id, call.startWall);
+    return true;
+  }
+
+  override tryNext(call: CallRecord, o: AttemptOutcome): boolean {
+    return shouldTryNext(routeOutcome(o), o.attempt.gateway as RoutingGatewayPolicy, call.params).next;
+  }
+
+  override failureStatus(call: CallRecord, reason: EndReason, carrierStatus: number): { status: number; reason?: string } {
+    const mapping = this.#mappings.get(call.ingress.name);
+    const map = ROUTE_REASON[reason];
+    if (reason === 'callee-failure' && carrierStatus >= 300) {
+      const f = mapFailure({ code: carrierStatus, phase: 'progress', attempt: call.attempts.length }, mapping);
+      return { status: f.sipCode };
+    }
+    if (map) {
+      const f = mapFailure(map, mapping);
+      return reason === 'no-route' ? { status: f.sipCode, reason: 'No Available Router' } : { status: f.sipCode };
+    }
+    return super.failureStatus(call, reason, carrierStatus);
   }
 
   override ingress(src: Inbound, msg: SipMessage): MappingGateway | null {
@@ -95,6 +148,12 @@ export class NetworkPolicy extends StaticPolicy {
 
   override authorize(call: CallRecord): Authorization {
     const { book } = this.#deps;
+    const mapping = this.#mappings.get(call.ingress.name);
+    if (mapping) {
+      const refused = admitCall(mapping, this.limiter, monotonicMs());
+      if (refused) return { ok: false, reason: 'refused', text: ADMIT_TEXT[refused.reason] ?? refused.reason, status: refused.sipCode };
+      call.ext.admitted = true;
+    }
     const accountId = call.ingress.account;
     const acc = book.account(accountId);
     if (!acc) return { ok: false, reason: 'refused', text: 'Account not found', status: 403 };
@@ -133,6 +192,7 @@ export class NetworkPolicy extends StaticPolicy {
 
   override callEnded(call: CallRecord): Promise<void> | undefined {
     this.#answered.delete(call.flowNo);
+    this.#release(call);
     const billing = call.ext.billing as Billing | undefined;
     const holdMs = call.answerMono > 0 ? Math.max(0, call.endMono - call.answerMono) : 0;
     let fee = 0n;
@@ -158,6 +218,19 @@ export class NetworkPolicy extends StaticPolicy {
     });
   }
 
+  /** Gives back limits and feeds the live quality figures. */
+  #release(call: CallRecord): void {
+    const now = monotonicMs();
+    if (call.ext.admitted) this.limiter.release('mapping', call.ingress.name);
+    for (const id of (call.ext.carriers as number[] | undefined) ?? []) this.limiter.release('routing', id);
+    for (const a of call.attempts) if (a.firstProvisionalMono >= 0) this.quality.recordPdd(a.gateway.id, a.firstProvisionalMono - a.startMono, now);
+    const last = call.attempts[call.attempts.length - 1];
+    if (last && call.answerMono > 0) {
+      this.quality.recordAnswer(last.gateway.id, now);
+      this.quality.recordEnd(last.gateway.id, Math.max(0, call.endMono - call.answerMono), now);
+    }
+  }
+
   /** Records where every answered call stands, so a crash bills it up to here ("server restart"). */
   #checkpointAll(): void {
     for (const call of this.#answered.values()) this.#checkpoint(call);
@@ -180,6 +253,25 @@ export class NetworkPolicy extends StaticPolicy {
     const partial = { ...toCdr(call, holdMs, fee, billedSeconds, billing?.grant?.row.prefix ?? ''), endTime: wallClockMs() };
     pipe.checkpoint(call.flowNo, partial, ledger).catch((err) => log.error({ err, flowNo: call.flowNo }, 'checkpoint failed'));
   }
+}
+
+const ROUTE_REASON: Partial<Record<EndReason, RouteEndReason>> = {
+  'no-route': 'no-available-router',
+  'response-timeout': 'response-timeout',
+  'connection-timeout': 'connection-timeout',
+};
+
+const ADMIT_TEXT: Partial<Record<RouteEndReason, string>> = {
+  'customer-capacity-full': 'Mapping gateway capacity full',
+  'customer-cps-exceeded': 'Mapping gateway CPS limit exceeded',
+  'customer-locked': 'Mapping gateway locked',
+};
+
+/** The call layer's view of a failed attempt, in the routing engine's terms. */
+function routeOutcome(o: AttemptOutcome): Parameters<typeof shouldTryNext>[0] {
+  const a = o.attempt;
+  const phase: AttemptPhase = o.timedOut && a.provisional === 0 ? 'no-response' : a.sdpSeen ? 'sdp' : a.provisional >= 180 && a.provisional !== 183 ? 'ringing' : a.provisional > 0 ? 'progress' : 'trying';
+  return { code: o.timedOut ? null : o.status, phase, attempt: o.attemptsSoFar, sawSdp: a.sdpSeen, sawRinging: a.provisional === 180 || a.provisional === 181 || a.provisional === 182 };
 }
 
 function compilePlans(where: string, callee: readonly { from: string; to: string }[], caller: readonly { from: string; to: string }[]): Plans {

@@ -112,6 +112,11 @@ export interface CallPolicy {
   authorize(call: CallRecord): Authorization;
   /** Carriers to try, in order. */
   routeCandidates(call: CallRecord): RouteCandidate[];
+  /**
+   * An attempt on this carrier is about to start: false skips the carrier (its capacity or CPS is
+   * full). Whatever it takes is given back in callEnded.
+   */
+  attemptStarting?(call: CallRecord, c: RouteCandidate): boolean;
   /** Numbers sent to this carrier (routing-gateway dial plan, after rating). */
   rewriteEgress(call: CallRecord, c: RouteCandidate): { callee: string; caller: string };
   /** After a failed attempt: try the next candidate? */

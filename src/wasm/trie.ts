@@ -1,6 +1,6 @@
 /**
  * The one wrapper around build/wasm/trie.wasm. Each WasmTrie owns its own instance (and so its
- * own linear memory, up to asconfig's 256 pages = 16 MiB) holding one image: several tables can
+ * own linear memory, up to assembly/trie/asconfig.json's 8192 pages = 512 MiB) holding one image: several tables can
  * be resident, and dropping a WasmTrie frees its table with it.
  */
 import { readFileSync } from 'node:fs';
@@ -27,7 +27,8 @@ function wasmModule(): WebAssembly.Module {
 }
 
 const PAGE = 65536;
-const MAX_PAGES = 256;
+// Matches maximumMemory in assembly/trie/asconfig.json (512 MiB: several million prefixes per table).
+const MAX_PAGES = 8192;
 
 /** Largest image one instance can hold (bytes). */
 export function maxTrieImageBytes(): number {
