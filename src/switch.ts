@@ -1,7 +1,7 @@
 import type { LoadedConfig } from './config/index.js';
 import { SipParser, type SipMessage, type ParseResult } from './wasm/sip.js';
 import { TimerWheel, TransactionLayer, TransportLayer, timerConfig, type Inbound, type LocalAddress } from './sip/index.js';
-import { B2bua, StaticPolicy, type CallPolicy } from './call/index.js';
+import { B2bua, StaticPolicy, type CallPolicy, type CallRecord } from './call/index.js';
 import { componentLogger } from './util/log.js';
 
 const log = componentLogger('switch');
@@ -21,6 +21,8 @@ export class Softswitch {
   readonly b2bua: B2bua;
   readonly policy: CallPolicy;
   readonly counters: SwitchCounters = { parseErrors: 0, parseErrorsAnswered: 0 };
+  /** Listeners told of every ended call after the policy's callEnded (metrics, admin); they must not throw. */
+  readonly onCallEnded: Array<(rec: CallRecord) => void> = [];
   #stopped = false;
 
   constructor(config: LoadedConfig, opts: { policy?: CallPolicy } = {}) {
@@ -39,6 +41,18 @@ export class Softswitch {
     const params = config.paramSet;
     this.tx = new TransactionLayer(this.transport, this.wheel, timerConfig(params.list('SS_SIP_RESEND_INTERVAL')), config.server.userAgent, config.server.udpMtu);
     this.policy = opts.policy ?? new StaticPolicy(config);
+    // Tap the policy's callEnded so observers need no policy of their own.
+    const policyEnded = this.policy.callEnded.bind(this.policy);
+    this.policy.callEnded = (rec) => {
+      policyEnded(rec);
+      for (const l of this.onCallEnded) {
+        try {
+          l(rec);
+        } catch (err) {
+          log.error({ err, flowNo: rec.flowNo }, 'onCallEnded listener failed');
+        }
+      }
+    };
     this.b2bua = new B2bua({ tx: this.tx, transport: this.transport, wheel: this.wheel, policy: this.policy, params });
   }
 
