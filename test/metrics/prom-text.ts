@@ -49,8 +49,10 @@ export function parsePromText(text: string): PromScrape {
       }
     }
     const raw = m[4]!;
-    const value = raw === '+Inf' ? Infinity : raw === '-Inf' ? -Infinity : raw === 'NaN' ? NaN : Number(raw);
-    if (Number.isNaN(value) && raw !== 'NaN') throw new Error(`line ${i + 1}: bad value ${raw}`);
+    // Prometheus parses values with Go's ParseFloat: Inf and NaN in any case (prom-client writes "Nan").
+    const isNan = raw.toLowerCase() === 'nan';
+    const value = /^\+?inf$/i.test(raw) ? Infinity : /^-inf$/i.test(raw) ? -Infinity : isNan ? NaN : Number(raw);
+    if (Number.isNaN(value) && !isNan) throw new Error(`line ${i + 1}: bad value ${raw}`);
     samples.push({ name: m[1]!, labels, value });
   }
   const matches = (s: PromSample, labels: Record<string, string>) => Object.entries(labels).every(([k, v]) => s.labels[k] === v);
