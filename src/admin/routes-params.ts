@@ -48,7 +48,8 @@ export const parameterRoutes: RouteModule = (app, ctx) => {
     schema: {
       summary: 'Change a system parameter: validated through the registry, effective for new calls at once, persisted',
       tags: ['parameters'], params: NAME_PARAMS,
-      body: { type: 'object', required: ['value'], additionalProperties: false, properties: { value: VALUE } },
+      // `value` is left to the registry: ajv's type coercion (on for query strings) would turn "0" into 0 or null into "".
+      body: { type: 'object', required: ['value'], additionalProperties: false, properties: { value: { description: 'number, On/Off or boolean, text, list of seconds, or null / "None"' } } },
       response: { 200: PARAM_VIEW, ...errorResponses(400, 403, 404, 413) },
     },
   }, async (req) => ctx.params.set(req.params.name, req.body.value));
