@@ -9,7 +9,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { performance } from 'node:perf_hooks';
+import { performance, monitorEventLoopDelay } from 'node:perf_hooks';
 import { loadConfig } from '../src/config/index.js';
 import { Softswitch } from '../src/switch.js';
 import { startAdmin, type AdminServer } from '../src/admin/index.js';
@@ -83,7 +83,11 @@ const small = await rig(2, '127.0.0.61');
 try {
   const health = await measure(`${big.admin.url}/api/v1/health`, SCRAPES * 10);
   const smallScrape = await measure(`${small.admin.url}/metrics`, SCRAPES * 5);
+  // The scrape runs on the thread that owns SIP: its longest event-loop stall is what calls feel.
+  const loop = monitorEventLoopDelay({ resolution: 1 });
+  loop.enable();
   const bigScrape = await measure(`${big.admin.url}/metrics`, SCRAPES);
+  loop.disable();
   const series = (await (await fetch(`${big.admin.url}/metrics`, { headers: { authorization: `Bearer ${TOKEN}` } })).text()).split('\n').filter((l) => l && !l.startsWith('#')).length;
   console.log(`/metrics with 1,000 routing gateways (${series.toLocaleString('en')} series)`);
   console.log(`  ours                 ${fmt(bigScrape)}`);
@@ -91,6 +95,7 @@ try {
   console.log(`  baseline /health     ${fmt(health)}`);
   console.log(`  ratio vs 2 gateways  ${(bigScrape.median / smallScrape.median).toFixed(3)}x (scrape rate; <1 = slower)`);
   console.log(`  ratio vs /health     ${(bigScrape.median / health.median).toFixed(3)}x`);
+  console.log(`  event-loop delay while scraping 1,000 gateways: p99 ${(loop.percentile(99) / 1e6).toFixed(1)} ms, max ${(loop.max / 1e6).toFixed(1)} ms`);
 } finally {
   for (const r of [big, small]) {
     await r.admin.close();

@@ -55,3 +55,12 @@ test('mirrored counters only go up and move by the switch counter deltas', async
   const c = parsePromText(await metrics.text());
   assert.equal(c.get('ssw_sip_requests_total', { direction: 'in', method: 'INVITE' }), 2, 'a second scrape adds nothing');
 });
+
+test('text() yields between metrics but writes the same bytes as prom-client', async () => {
+  const quiet = new SswMetrics(sw, { processMetrics: false });
+  try {
+    assert.equal(await quiet.text(), await quiet.registry.metrics());
+  } finally {
+    quiet.close();
+  }
+});
