@@ -20,6 +20,22 @@ export class RateLimiter {
   }
 
   take(client: string, cost = 1): number {
+    const b = this.#bucket(client);
+    if (b.tokens >= cost) {
+      b.tokens -= cost;
+      return 0;
+    }
+    return Math.max(1, Math.ceil((cost - b.tokens) / this.#opts.perSecond));
+  }
+
+  /** Charges extra tokens (a failed login costs more than a request), down to one burst of debt. */
+  charge(client: string, cost: number): void {
+    const b = this.#bucket(client);
+    b.tokens = Math.max(-this.#opts.burst, b.tokens - cost);
+  }
+
+  /** The client's bucket, refilled up to now (created full). */
+  #bucket(client: string): { tokens: number; at: number } {
     const now = this.#now();
     let b = this.#buckets.get(client);
     if (b) {
@@ -32,16 +48,6 @@ export class RateLimiter {
       if (this.#buckets.size >= MAX_CLIENTS) this.#buckets.delete(this.#buckets.keys().next().value!);
     }
     this.#buckets.set(client, b);
-    if (b.tokens >= cost) {
-      b.tokens -= cost;
-      return 0;
-    }
-    return Math.max(1, Math.ceil((cost - b.tokens) / this.#opts.perSecond));
-  }
-
-  /** Charges extra tokens (a failed login costs more than a request), down to one burst of debt. */
-  charge(client: string, cost: number): void {
-    const b = this.#buckets.get(client);
-    if (b) b.tokens = Math.max(-this.#opts.burst, b.tokens - cost);
+    return b;
   }
 }
