@@ -29,9 +29,12 @@ for (const e of existsSync(asmDir) ? readdirSync(asmDir, { withFileTypes: true }
   const entry = join(asmDir, e.name, 'index.ts');
   if (!existsSync(entry)) continue;
   const out = join(outDir, `${e.name}.wasm`);
+  // A module may carry its own asconfig.json (e.g. a larger maximumMemory for big tries).
+  const own = join(asmDir, e.name, 'asconfig.json');
+  const config = existsSync(own) ? own : join(root, 'asconfig.json');
   const src = Math.max(shared, newest(join(asmDir, e.name)));
   if (existsSync(out) && statSync(out).mtimeMs >= src && !process.argv.includes('--force')) continue;
   process.stderr.write(`asc ${e.name}\n`);
-  execFileSync(bin('asc'), [entry, '-o', out, '--config', join(root, 'asconfig.json'), '--target', 'release'], { stdio: 'inherit', cwd: root });
+  execFileSync(bin('asc'), [entry, '-o', out, '--config', config, '--target', 'release'], { stdio: 'inherit', cwd: root });
 }
 execFileSync(bin('tsc'), ['-p', join(root, 'tsconfig.json')], { stdio: 'inherit', cwd: root });

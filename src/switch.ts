@@ -1,10 +1,22 @@
 import type { LoadedConfig } from './config/index.js';
 import { SipParser, type SipMessage, type ParseResult } from './wasm/sip.js';
 import { TimerWheel, TransactionLayer, TransportLayer, timerConfig, type Inbound, type LocalAddress } from './sip/index.js';
-import { B2bua, StaticPolicy, type CallPolicy, type CallRecord } from './call/index.js';
+import { B2bua, NetworkPolicy, type CallPolicy, type CallRecord } from './call/index.js';
+import { openEngines, type Engines } from './engines.js';
 import { componentLogger } from './util/log.js';
 
 const log = componentLogger('switch');
+
+const REFUSE_ALL: CallPolicy = {
+  ingress: () => null,
+  rewriteIngress: () => {},
+  authorize: () => ({ ok: false, reason: 'refused', text: 'not started', status: 503 }),
+  routeCandidates: () => [],
+  rewriteEgress: (c) => ({ callee: c.callee.billed, caller: c.caller.billed }),
+  tryNext: () => false,
+  failureStatus: () => ({ status: 503 }),
+  callEnded: () => {},
+};
 
 export interface SwitchCounters {
   parseErrors: number;
@@ -19,11 +31,15 @@ export class Softswitch {
   readonly transport: TransportLayer;
   readonly tx: TransactionLayer;
   readonly b2bua: B2bua;
-  readonly policy: CallPolicy;
+  policy: CallPolicy;
+  /** Store, CDR journal and accounts (null when a test gives its own policy). */
+  engines: Engines | null = null;
   readonly counters: SwitchCounters = { parseErrors: 0, parseErrorsAnswered: 0 };
   /** Listeners told of every ended call after the policy's callEnded (metrics, admin); they must not throw. */
   readonly onCallEnded: Array<(rec: CallRecord) => void> = [];
   #stopped = false;
+
+  #ownPolicy: boolean;
 
   constructor(config: LoadedConfig, opts: { policy?: CallPolicy } = {}) {
     this.config = config;
@@ -40,24 +56,20 @@ export class Softswitch {
     });
     const params = config.paramSet;
     this.tx = new TransactionLayer(this.transport, this.wheel, timerConfig(params.list('SS_SIP_RESEND_INTERVAL')), config.server.userAgent, config.server.udpMtu);
-    this.policy = opts.policy ?? new StaticPolicy(config);
-    // Tap the policy's callEnded so observers need no policy of their own.
-    const policyEnded = this.policy.callEnded.bind(this.policy);
-    this.policy.callEnded = (rec) => {
-      policyEnded(rec);
-      for (const l of this.onCallEnded) {
-        try {
-          l(rec);
-        } catch (err) {
-          log.error({ err, flowNo: rec.flowNo }, 'onCallEnded listener failed');
-        }
-      }
-    };
+    this.#ownPolicy = !opts.policy;
+    // Until start() opens the engines, no call can arrive (no socket is bound yet).
+    this.policy = opts.policy ? this.#tap(opts.policy) : REFUSE_ALL;
     this.b2bua = new B2bua({ tx: this.tx, transport: this.transport, wheel: this.wheel, policy: this.policy, params });
   }
 
   /** Binds every listen address and starts the timers. */
   async start(): Promise<void> {
+    if (this.#ownPolicy) {
+      this.engines = await openEngines(this.config);
+      const e = this.engines;
+      this.policy = this.#tap(new NetworkPolicy(this.config, { book: e.book, settings: e.settings, cdr: e.cdr }));
+      this.b2bua.policy = this.policy;
+    }
     await this.transport.start();
     this.wheel.start();
     log.info({ listen: this.transport.locals.map((l) => `${l.ip}:${l.port}/${l.transports.join('+')}`) }, 'SIP listening');
@@ -79,6 +91,25 @@ export class Softswitch {
     if (this.b2bua.calls.size > 0 || drainMs > 0) await new Promise((r) => setTimeout(r, 200));
     this.wheel.stop();
     await this.transport.close();
+    if (this.policy instanceof NetworkPolicy) this.policy.close();
+    // Flush the journal and drain what the store takes within a few seconds; the rest waits for the next start.
+    await this.engines?.close(5000);
+  }
+
+  /** Taps a policy's callEnded so observers (onCallEnded) need no policy of their own. */
+  #tap<P extends CallPolicy>(policy: P): P {
+    const policyEnded = policy.callEnded.bind(policy);
+    policy.callEnded = (rec) => {
+      policyEnded(rec);
+      for (const l of this.onCallEnded) {
+        try {
+          l(rec);
+        } catch (err) {
+          log.error({ err, flowNo: rec.flowNo }, 'onCallEnded listener failed');
+        }
+      }
+    };
+    return policy;
   }
 
   #onMessage(msg: SipMessage, src: Inbound): void {

@@ -61,6 +61,8 @@ const S_PROXY_REQUIRE = 70;
 const S_BODY = 71; // start, len
 const S_HEADER_END = 73;
 const S_MSG_LEN = 74;
+const S_INDEX_OFF = 75; // where the packed index starts inside the record (4-aligned)
+const S_RECORD_LEN = 76; // bytes in the record: message bytes, then the packed index
 const FIXED: i32 = 80;
 
 const MAX_HEADERS: i32 = 1024;
@@ -79,6 +81,9 @@ const H_MAXFWD = 9, H_ROUTE = 10, H_RR = 11, H_SE = 12, H_MINSE = 13, H_REQUIRE 
 // Allocated once at instantiation (stub runtime bump allocator); never per message.
 const INPUT: usize = heap.alloc(<usize>INPUT_CAP);
 const OUT: usize = heap.alloc(<usize>OUT_SLOTS << 2);
+// The record is what the wrapper copies out in one go: this message's bytes, then its index with the
+// header, Via and Route tables packed end to end (only the used entries).
+const RECORD: usize = heap.alloc(<usize>INPUT_CAP + 8 + (<usize>OUT_SLOTS << 2));
 
 let base: usize = 0; // first byte of the message
 let err: i32 = 0; // first error seen; parsing goes on so a partial index can still answer
@@ -91,6 +96,7 @@ export function inputPtr(): usize { return INPUT; }
 export function inputCap(): i32 { return INPUT_CAP; }
 export function outputPtr(): usize { return OUT; }
 export function outputSlots(): i32 { return OUT_SLOTS; }
+export function recordPtr(): usize { return RECORD; }
 
 @inline function at(p: usize): u32 { return <u32>load<u8>(p); }
 @inline function cls(c: u32): u32 { return <u32>load<u8>(CLASS + <usize>c); }
@@ -120,7 +126,16 @@ function skipTok(p: usize, e: usize): usize {
   while (p < e && isTok(at(p))) p++;
   return p;
 }
+// First LF in [p, e), or e. Eight bytes at a time: XOR with 0x0A in every byte turns LF bytes into zero
+// bytes; (x - 0x01..01) & ~x & 0x80..80 sets bit 7 of each zero byte. Borrows can only mark bytes above
+// a true zero, so the lowest marked byte (ctz / 8, little-endian = lowest address) is the first LF.
 function findLf(p: usize, e: usize): usize {
+  while (p + 8 <= e) {
+    const x = load<u64>(p) ^ 0x0a0a0a0a0a0a0a0a;
+    const z = (x - 0x0101010101010101) & ~x & 0x8080808080808080;
+    if (z != 0) return p + <usize>(ctz(z) >> 3);
+    p += 8;
+  }
   while (p < e && at(p) != 10) p++;
   return p;
 }
@@ -137,7 +152,7 @@ const W_TAG: u64 = 0x676174;
 const W_BRANCH: u64 = 0x68636e617262;
 const W_RPORT: u64 = 0x74726f7072;
 const W_RECEIVED: u64 = 0x6465766965636572;
-const W_REFRESHER: u64 = 0x6568736572666572; // first 8 bytes of "refresher"; the 9th is checked apart
+const W_REFRESHER: u64 = 0x6568736572666572; // first 8 bytes of "refresher"; scanParams checks the 9th
 const W_SIP: u64 = 0x706973;
 const W_SIPS: u64 = 0x73706973;
 const W_TEL: u64 = 0x6c6574;
@@ -331,6 +346,27 @@ function versionIs20(s: usize, e: usize): bool {
   return e - s == 7 && looksLikeVersion(s, e) && at(s + 4) == 50 && at(s + 6) == 48;
 }
 
+// Scans generic params *( LWS ";" LWS name [ LWS "=" LWS value ] ) from p and records in slot the value
+// span of the one named by the packed word w (n bytes) plus, when tail != 0, one more byte tail.
+function scanParams(p: usize, e: usize, w: u64, n: i32, tail: u32, slot: i32): void {
+  const want = tail != 0 ? n + 1 : n;
+  while (true) {
+    p = skipLws(p, e);
+    if (p >= e || at(p) != 59) return;
+    p = skipLws(p + 1, e);
+    const ns = p;
+    p = skipTok(p, e);
+    const ne = p;
+    p = skipLws(p, e);
+    if (p < e && at(p) == 61) {
+      p = skipLws(p + 1, e);
+      const vs = p;
+      p = paramValueEnd(p, e);
+      if (<i32>(ne - ns) == want && eqWord(ns, ns + <usize>n, w, n) && (tail == 0 || lower(at(ns + <usize>n)) == tail)) span(slot, vs, p);
+    }
+  }
+}
+
 // name-addr / addr-spec with header params; fills count+1.. slots at sb. Returns false if malformed.
 function parseNameAddr(s: usize, e: usize, sb: i32): void {
   span(sb + 1, s, e);
@@ -365,22 +401,7 @@ function parseNameAddr(s: usize, e: usize, sb: i32): void {
   }
   if (ue == us) { fail(E_BAD_NAME_ADDR); return; }
   span(sb + 3, us, ue);
-  // header params: *( LWS ";" LWS name [ LWS "=" LWS value ] )
-  while (true) {
-    p = skipLws(p, e);
-    if (p >= e || at(p) != 59) break;
-    p = skipLws(p + 1, e);
-    const ns = p;
-    p = skipTok(p, e);
-    const ne = p;
-    p = skipLws(p, e);
-    if (p < e && at(p) == 61) {
-      p = skipLws(p + 1, e);
-      const vs = p;
-      p = paramValueEnd(p, e);
-      if (eqWord(ns, ne, W_TAG, 3)) span(sb + 5, vs, p);
-    }
-  }
+  scanParams(p, e, W_TAG, 3, 0, sb + 5);
 }
 
 // One Via value [s, e) (no top-level comma inside).
@@ -501,13 +522,15 @@ function parseCSeq(s: usize, e: usize): void {
   let p = s;
   while (p < e && isDigit(at(p))) p++;
   const n = parseUint(s, p);
-  if (n < 0) { fail(E_BAD_CSEQ); return; }
   const ms = skipLws(p, e);
   if (ms == p) { fail(E_BAD_CSEQ); return; }
   const me = skipTok(ms, e);
   if (me == ms || skipLws(me, e) != e) { fail(E_BAD_CSEQ); return; }
-  put(S_CSEQ + 1, <i32>n);
+  // An overlarge number (RFC 4475 scalar02) is an error, but the method is still indexed so the
+  // 400 can echo the CSeq header and reach the sender.
   span(S_CSEQ + 2, ms, me);
+  if (n < 0) { fail(E_BAD_CSEQ); return; }
+  put(S_CSEQ + 1, <i32>n);
 }
 
 // Counts one more occurrence of a single-valued header; true if it is the first.
@@ -562,21 +585,7 @@ function onHeader(id: i32, vs: usize, ve: usize): void {
       let p = vs;
       while (p < ve && isDigit(at(p))) p++;
       put(S_SE + 1, <i32>parseUint(vs, p));
-      while (true) {
-        p = skipLws(p, ve);
-        if (p >= ve || at(p) != 59) break;
-        p = skipLws(p + 1, ve);
-        const ns = p;
-        p = skipTok(p, ve);
-        const ne = p;
-        p = skipLws(p, ve);
-        if (p < ve && at(p) == 61) {
-          p = skipLws(p + 1, ve);
-          const s2 = p;
-          p = paramValueEnd(p, ve);
-          if (ne - ns == 9 && eqWord(ns, ns + 8, W_REFRESHER, 8) && lower(at(ns + 8)) == 114) span(S_SE + 2, s2, p);
-        }
-      }
+      scanParams(p, ve, W_REFRESHER, 8, 114, S_SE + 2); // "refreshe" + 'r'
       break;
     }
     case H_MINSE: {
@@ -595,6 +604,22 @@ function onHeader(id: i32, vs: usize, ve: usize): void {
 function sameBytes(a: usize, b: usize, n: i32): bool {
   for (let i = 0; i < n; i++) if (at(a + <usize>i) != at(b + <usize>i)) return false;
   return true;
+}
+
+// Builds the record: message bytes, then fixed slots + used header records + used Via records + used
+// Route records, contiguous, so the wrapper needs one copy and can find tables from the counts.
+function pack(msgLen: i32): void {
+  const ixOff = (msgLen + 3) & ~3; // round up to a multiple of 4 so the index stays i32-aligned
+  const hBytes = <usize>(FIXED + hc * 5) << 2;
+  const vBytes = <usize>(viaStored * 12) << 2;
+  const rBytes = <usize>(routeCount * 3) << 2;
+  put(S_INDEX_OFF, ixOff);
+  put(S_RECORD_LEN, ixOff + <i32>(hBytes + vBytes + rBytes));
+  memory.copy(RECORD, base, <usize>msgLen);
+  const ix = RECORD + <usize>ixOff;
+  memory.copy(ix, OUT, hBytes);
+  memory.copy(ix + hBytes, OUT + (<usize>VIA_BASE << 2), vBytes);
+  memory.copy(ix + hBytes + vBytes, OUT + (<usize>ROUTE_BASE << 2), rBytes);
 }
 
 /** Indexes the message at inputPtr()[0..len). stream=1: TCP framing. Returns bytes consumed or an error < 0. */
@@ -691,6 +716,7 @@ export function parse(len: i32, stream: i32): i32 {
   const msgLen = off(p) + bodyLen;
   put(S_MSG_LEN, msgLen);
   const consumed = <i32>(base - INPUT) + msgLen;
+  pack(msgLen);
   if (err != 0) {
     // On UDP the datagram is spent; on TCP a lost framing spends everything we hold.
     put(S_CONSUMED, stream != 0 && !clBad ? consumed : len);

@@ -197,17 +197,19 @@ export class B2bua implements TransactionUser {
       callerSipCode: 0,
       calleeSipCode: 0,
       maxDurationMs: 0,
+      maxDurationText: '',
       ext: {},
     };
     const call = new Call(this, rec, stx);
+    const policy = call.policy;
     stx.owner = call;
     this.#calls.add(call);
     this.counters.active++;
     this.counters.attempts++;
     this.registerLeg(call, call.a);
     try {
-      this.policy.rewriteIngress(rec);
-      const auth = this.policy.authorize(rec);
+      policy.rewriteIngress(rec);
+      const auth = policy.authorize(rec);
       if (!auth.ok) {
         stx.respond(auth.status);
         rec.callerSipCode = auth.status;
@@ -216,9 +218,14 @@ export class B2bua implements TransactionUser {
       }
       const maxGlobal = rec.params.numOrNull('SS_MAX_CALL_DURATION');
       let max = auth.maxDurationMs;
-      if (maxGlobal !== null && maxGlobal > 0 && (max === 0 || maxGlobal * 1000 < max)) max = maxGlobal * 1000;
+      // A grant shorter than every cap is the balance speaking: the CDR says so when it cuts.
+      if (max > 0) rec.maxDurationText = 'Insufficient balance';
+      if (maxGlobal !== null && maxGlobal > 0 && (max === 0 || maxGlobal * 1000 < max)) {
+        max = maxGlobal * 1000;
+        rec.maxDurationText = 'SS_MAX_CALL_DURATION reached';
+      }
       rec.maxDurationMs = max;
-      call.route(this.policy.routeCandidates(rec));
+      call.route(policy.routeCandidates(rec));
     } catch (err) {
       log.error({ err, flowNo: rec.flowNo }, 'call setup failed');
       call.fail('server-error', 0, String((err as Error).message ?? err));
@@ -255,8 +262,8 @@ export class B2bua implements TransactionUser {
   }
 
   /** @internal called by Call.end. */
-  callEnded(call: Call): void {
-    if (!this.#calls.delete(call)) return;
+  callEnded(call: Call): Promise<void> | undefined {
+    if (!this.#calls.delete(call)) return undefined;
     this.counters.active--;
     const rec = call.rec;
     if (rec.answerWall > 0) this.counters.answered++;
@@ -265,12 +272,14 @@ export class B2bua implements TransactionUser {
     const keys = [dialogKey(call.a.callId, call.a.localTag)];
     for (const l of call.bLegs) keys.push(dialogKey(l.callId, l.localTag));
     this.wheel.schedule(this.tx.timers.total, (ks: string[]) => { for (const k of ks) this.#dialogs.delete(k); }, keys);
+    let durable: void | Promise<void> = undefined;
     try {
-      this.policy.callEnded(rec);
+      durable = call.policy.callEnded(rec);
     } catch (err) {
       log.error({ err, flowNo: rec.flowNo }, 'callEnded hook failed');
     }
     if (this.#onIdle && this.#calls.size === 0) this.#onIdle();
+    return durable instanceof Promise ? durable : undefined;
   }
 
   /** Stops taking calls (503 + Retry-After), waits for active calls up to drainMs, then hangs up the rest. */

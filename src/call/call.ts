@@ -6,7 +6,7 @@ import {
 } from '../sip/index.js';
 import type { Timer } from '../sip/index.js';
 import { monotonicMs, wallClockMs } from '../util/time.js';
-import { EndDirection, type Attempt, type CallRecord, type EndReason, type RouteCandidate } from './types.js';
+import { EndDirection, type Attempt, type CallPolicy, type CallRecord, type EndReason, type RouteCandidate } from './types.js';
 import type { B2bua } from './b2bua.js';
 
 /** Headers relayed between legs for in-dialog requests and their responses; the rest stays on its leg. */
@@ -76,6 +76,8 @@ interface PendingAck {
 export class Call implements ClientHandler {
   readonly rec: CallRecord;
   readonly b2b: B2bua;
+  /** The policy in force when the call started: a live configuration change does not touch it. */
+  readonly policy: CallPolicy;
   readonly a = new Leg('a');
   b: Leg | null = null;
   state = CallState.Routing;
@@ -97,6 +99,7 @@ export class Call implements ClientHandler {
   constructor(b2b: B2bua, rec: CallRecord, tx: ServerTransaction) {
     this.b2b = b2b;
     this.rec = rec;
+    this.policy = b2b.policy;
     this.inviteTx = tx;
     const req = tx.req;
     const a = this.a;
@@ -115,7 +118,6 @@ export class Call implements ClientHandler {
   /** Starts routing: called once the call passed ingress and authorization. */
   route(candidates: RouteCandidate[]): void {
     this.#candidates = candidates;
-    if (this.rec.maxDurationMs > 0) this.#durationTimer = this.b2b.wheel.schedule(this.rec.maxDurationMs, onMaxDuration, this);
     this.#tryNext(0, false);
   }
 
@@ -138,7 +140,7 @@ export class Call implements ClientHandler {
 
   #startAttempt(c: RouteCandidate): boolean {
     const gw = c.gateway;
-    const nums = this.b2b.policy.rewriteEgress(this.rec, c);
+    const nums = this.policy.rewriteEgress(this.rec, c);
     const local = this.b2b.transport.localFor(gw.localIp || undefined);
     const dest: Peer = { transport: gw.transport, address: gw.address, port: gw.port };
     const b = new Leg('b');
@@ -210,7 +212,7 @@ export class Call implements ClientHandler {
   #afterFailure(status: number, timedOut: boolean): void {
     const attempt = this.#attempt!;
     this.rec.calleeSipCode = status;
-    const go = this.b2b.policy.tryNext(this.rec, { attempt, status, timedOut, attemptsSoFar: this.rec.attempts.length });
+    const go = this.policy.tryNext(this.rec, { attempt, status, timedOut, attemptsSoFar: this.rec.attempts.length });
     if (go && !this.b2b.draining) this.#tryNext(status, timedOut);
     else this.fail(timedOut ? (status === 503 ? 'connection-timeout' : 'response-timeout') : 'callee-failure', status, '');
   }
@@ -300,6 +302,10 @@ export class Call implements ClientHandler {
     this.rec.answerMono = monotonicMs();
     this.rec.calleeSipCode = resp.status;
     this.rec.callerSipCode = resp.status;
+    this.policy.callAnswered?.(this.rec);
+    // The duration clock runs from the answer, as billing does. Cut a little early: a timer fires at
+    // or after its time, and a few ms late would cross into the next billing period.
+    if (this.rec.maxDurationMs > 0) this.#durationTimer = this.b2b.wheel.schedule(Math.max(0, this.rec.maxDurationMs - CUT_MARGIN_MS), onMaxDuration, this);
     // Delayed offer: the caller's ACK carries the answer to the carrier's offer, so the carrier's ACK waits for it.
     const waitBody = this.inviteTx.req.body.length === 0 && resp.body.length > 0;
     if (!waitBody) this.b2b.sendAck(b, resp.cseq, undefined, undefined);
@@ -331,14 +337,34 @@ export class Call implements ClientHandler {
     const req = tx.req;
     const other = leg === this.a ? this.b : this.a;
     if (req.method === 'BYE') {
-      tx.respond(200);
       if (this.state === CallState.Routing && leg === this.a) {
+        tx.respond(200);
         this.#callerGone('caller-cancel');
         return;
       }
-      if (this.state === CallState.Ended) return;
+      if (this.state === CallState.Ended) {
+        tx.respond(200);
+        return;
+      }
       if (other) this.b2b.sendBye(other, this);
-      this.end('normal-clearing', leg === this.a ? EndDirection.Caller : EndDirection.Callee, '');
+      const durable = this.end('normal-clearing', leg === this.a ? EndDirection.Caller : EndDirection.Callee, '');
+      if (!durable) {
+        tx.respond(200);
+        return;
+      }
+      // Answer the BYE once the CDR is on disk (a few ms of group commit), or after a bound if the
+      // disk stalls: the peer's retransmissions are absorbed meanwhile.
+      const t = this.b2b.wheel.schedule(BYE_DURABLE_WAIT_MS, respond200, tx);
+      durable.then(
+        () => {
+          this.b2b.wheel.cancel(t);
+          tx.respond(200);
+        },
+        () => {
+          this.b2b.wheel.cancel(t);
+          tx.respond(200);
+        },
+      );
       return;
     }
     if (this.state === CallState.Ended || !other || !other.remoteTag) {
@@ -437,7 +463,7 @@ export class Call implements ClientHandler {
   /** Max duration reached (SS_MAX_CALL_DURATION, gateway max, or the balance). */
   onMaxDuration(): void {
     this.#durationTimer = null;
-    this.hangup('max-duration', 'maximum call duration reached');
+    this.hangup('max-duration', this.rec.maxDurationText || 'maximum call duration reached');
   }
 
   /** Ends the call from the server side (admin hang-up, shutdown, limits). */
@@ -456,14 +482,15 @@ export class Call implements ClientHandler {
   /** Fails the call before answer: a final response to the caller, mapped by the policy. */
   fail(reason: EndReason, carrierStatus: number, text: string): void {
     if (this.state !== CallState.Routing) return;
-    const m = this.b2b.policy.failureStatus(this.rec, reason, carrierStatus);
+    const m = this.policy.failureStatus(this.rec, reason, carrierStatus);
     this.inviteTx.respond(m.status, { reason: m.reason });
     this.rec.callerSipCode = m.status;
     this.end(reason, carrierStatus > 0 && reason === 'callee-failure' ? EndDirection.Callee : EndDirection.Server, text);
   }
 
-  end(reason: EndReason, dir: EndDirection, text: string): void {
-    if (this.state === CallState.Ended) return;
+  /** Ends the call once; returns a promise when its CDR becomes durable later (see CallPolicy.callEnded). */
+  end(reason: EndReason, dir: EndDirection, text: string): Promise<void> | undefined {
+    if (this.state === CallState.Ended) return undefined;
     this.state = CallState.Ended;
     this.b2b.wheel.cancel(this.#phaseTimer);
     this.b2b.wheel.cancel(this.#durationTimer);
@@ -477,7 +504,7 @@ export class Call implements ClientHandler {
     r.endMono = monotonicMs();
     for (const [, stx] of this.#relays) stx.respond(481);
     this.#relays.clear();
-    this.b2b.callEnded(this);
+    return this.b2b.callEnded(this);
   }
 
   /** Pending 2xx ACK bookkeeping for a retransmitted 2xx on leg b. */
@@ -485,6 +512,16 @@ export class Call implements ClientHandler {
     return this.#attempt?.gateway ?? null;
   }
 }
+
+/** Longest wait for a CDR to become durable before a BYE is answered anyway. */
+const BYE_DURABLE_WAIT_MS = 2000;
+
+function respond200(tx: ServerTransaction): void {
+  tx.respond(200);
+}
+
+/** How much earlier than its limit a call is cut (timer granularity plus event-loop lag). */
+const CUT_MARGIN_MS = 60;
 
 function onPhaseTimeout(c: Call): void {
   c.phaseTimeout();

@@ -76,6 +76,8 @@ export interface CallRecord {
   calleeSipCode: number;
   /** Max duration from authorization (ms), 0 = none. */
   maxDurationMs: number;
+  /** Why the call is cut at maxDurationMs (CDR text): the balance, or a configured cap. */
+  maxDurationText: string;
   /** Free-form data the policy attaches (rating grant, reservation id...). */
   ext: Record<string, unknown>;
 }
@@ -114,6 +116,12 @@ export interface CallPolicy {
   tryNext(call: CallRecord, outcome: AttemptOutcome): boolean;
   /** The SIP status and reason phrase sent to the caller for an end reason (error-code replacement). */
   failureStatus(call: CallRecord, reason: EndReason, carrierStatus: number): { status: number; reason?: string };
-  /** The call is over (exactly once per call attempt that got past parsing): CDR, billing, stats. */
-  callEnded(call: CallRecord): void;
+  /** The carrier answered (billing clock starts; crash checkpoints begin). */
+  callAnswered?(call: CallRecord): void;
+  /**
+   * The call is over (exactly once per call attempt that got past parsing): CDR, billing, stats.
+   * A promise, when returned, resolves once the CDR is durable; the BYE that ended the call is
+   * answered only then, so a call its peer saw finish always has its CDR, even after a kill -9.
+   */
+  callEnded(call: CallRecord): void | Promise<void>;
 }

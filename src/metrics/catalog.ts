@@ -22,7 +22,6 @@ export interface MetricDef {
 const TALK_BUCKETS = [6, 30, 60, 180, 600, 1800, 3600];
 // Post-dial delay buckets (seconds): carriers are judged under 3 s.
 const PDD_BUCKETS = [0.5, 1, 2, 3, 5, 8, 13];
-const CDR_WRITE_BUCKETS = [0.001, 0.005, 0.02, 0.1, 0.5, 2];
 
 export const METRIC_DEFS: readonly MetricDef[] = Object.freeze([
   // --- calls
@@ -49,11 +48,14 @@ export const METRIC_DEFS: readonly MetricDef[] = Object.freeze([
   { name: 'ssw_sip_stray_responses_total', type: 'counter', labels: [], help: 'Responses matching no transaction.', source: 'tx.counters at scrape' },
   { name: 'ssw_sip_transactions_live', type: 'gauge', labels: ['kind'], help: 'Live transactions (server, client).', source: 'tx.liveServer / liveClient at scrape' },
   { name: 'ssw_sip_tcp_connections', type: 'gauge', labels: [], help: 'Open SIP TCP connections.', source: 'transport.counters at scrape' },
-  // --- billing and CDR (filled by their rooms once they land)
+  // --- billing and CDR
   { name: 'ssw_billing_refusals_total', type: 'counter', labels: [], help: 'Calls refused by authorization (balance, locked or expired account) before any carrier was tried.', source: 'onCallEnded (end reason refused, no attempt)' },
-  { name: 'ssw_cdr_queue_depth', type: 'gauge', labels: [], help: 'CDRs waiting in the journal for the store (0 until the CDR pipeline lands).', source: 'SswMetrics.cdrQueueDepth provider' },
-  { name: 'ssw_cdr_write_seconds', type: 'histogram', labels: [], buckets: CDR_WRITE_BUCKETS, help: 'Time to write one batch of CDRs to the store.', source: 'SswMetrics.cdrWriteSeconds (CDR room)' },
-  { name: 'ssw_cdr_write_errors_total', type: 'counter', labels: [], help: 'CDR store writes that failed (the journal keeps them).', source: 'SswMetrics.cdrWriteErrors (CDR room)' },
+  { name: 'ssw_cdr_queue_depth', type: 'gauge', labels: [], help: 'CDRs journaled but not yet confirmed in the store.', source: 'engines.cdr.depth at scrape' },
+  { name: 'ssw_cdr_drained_total', type: 'counter', labels: [], help: 'CDRs moved from the journal into the store.', source: 'engines.cdr.drained at scrape' },
+  { name: 'ssw_cdr_drain_latency_seconds', type: 'gauge', labels: [], help: 'Journal-to-store latency of the newest CDR of the last drained batch.', source: 'engines.cdr.drainLatencyMs at scrape' },
+  { name: 'ssw_cdr_write_errors_total', type: 'counter', labels: [], help: 'CDR store writes that failed (the journal keeps the CDRs and retries).', source: 'engines.cdr.errorCount at scrape' },
+  { name: 'ssw_cdr_journal_bytes', type: 'gauge', labels: [], help: 'Size of the CDR journal on disk.', source: 'engines.cdr.journalBytes at scrape' },
+  { name: 'ssw_cdr_journal_fsyncs_total', type: 'counter', labels: [], help: 'fsync calls made by the CDR journal.', source: 'engines.cdr.fsyncCount at scrape' },
   // --- admin API
   { name: 'ssw_admin_requests_total', type: 'counter', labels: ['method', 'route', 'status_class'], help: 'Admin API requests by method, route pattern and status class.', source: 'admin server' },
   { name: 'ssw_admin_auth_failures_total', type: 'counter', labels: ['reason'], help: 'Admin requests refused: missing or invalid token (401), read-only token on a write route (403).', source: 'admin server' },

@@ -25,7 +25,7 @@ type AnyMetric = Counter<string> | Gauge<string> | Histogram<string>;
 /**
  * The switch's Prometheus registry: call and gateway counters fed by onCallEnded, SIP and
  * transaction counters read from the switch at scrape time, and handles other rooms use to
- * report (admin auth failures, CDR writes). One per Softswitch; close() detaches it.
+ * report (admin auth failures). One per Softswitch; close() detaches it.
  */
 export class SswMetrics {
   readonly registry = new Registry();
@@ -37,8 +37,6 @@ export class SswMetrics {
   #loopWindow: EventLoopDelay | null = null;
   readonly #loopTimer: NodeJS.Timeout;
   readonly #listener: (rec: CallRecord) => void;
-  /** Provider of the CDR journal depth; the CDR room sets it. */
-  cdrQueueDepth: () => number = () => 0;
 
   constructor(sw: Softswitch, opts: MetricsOptions = {}) {
     this.#sw = sw;
@@ -96,6 +94,11 @@ export class SswMetrics {
   /** Counts an admin request refused for auth: reason missing | invalid | read-only. */
   adminAuthFailure(reason: 'missing' | 'invalid' | 'read-only'): void {
     this.counter('ssw_admin_auth_failures_total').inc({ reason });
+  }
+
+  /** CDRs journaled and not yet in the store (0 when the switch runs without engines). */
+  cdrQueueDepth(): number {
+    return this.#sw.engines?.cdr.depth ?? 0;
   }
 
   /** Event-loop delay of the last complete window (the running one before the first window ends). */
@@ -201,6 +204,11 @@ export class SswMetrics {
       },
       ssw_sip_tcp_connections: () => gauge('ssw_sip_tcp_connections').set(sw.transport.counters.tcpConnections),
       ssw_cdr_queue_depth: () => gauge('ssw_cdr_queue_depth').set(this.cdrQueueDepth()),
+      ssw_cdr_drained_total: () => this.#sync('ssw_cdr_drained_total', {}, sw.engines?.cdr.drained ?? 0),
+      ssw_cdr_drain_latency_seconds: () => gauge('ssw_cdr_drain_latency_seconds').set((sw.engines?.cdr.drainLatencyMs ?? 0) / 1000),
+      ssw_cdr_write_errors_total: () => this.#sync('ssw_cdr_write_errors_total', {}, sw.engines?.cdr.errorCount ?? 0),
+      ssw_cdr_journal_bytes: () => gauge('ssw_cdr_journal_bytes').set(sw.engines?.cdr.journalBytes ?? 0),
+      ssw_cdr_journal_fsyncs_total: () => this.#sync('ssw_cdr_journal_fsyncs_total', {}, sw.engines?.cdr.fsyncCount ?? 0),
       ssw_eventloop_delay_seconds: () => {
         const d = this.eventLoopDelay();
         const g = gauge('ssw_eventloop_delay_seconds');

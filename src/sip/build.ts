@@ -84,7 +84,8 @@ export function serializeResponse(req: SipMessage, topVia: string, status: numbe
   for (let i = 1; i < vias.length; i++) s += `Via: ${vias[i]!.raw}\r\n`;
   const to = req.to;
   s += `From: ${req.from.raw}\r\nTo: ${to.raw}${o.toTag && !to.tag ? `;tag=${o.toTag}` : ''}\r\n`;
-  s += `Call-ID: ${req.callId}\r\nCSeq: ${req.cseq} ${req.cseqMethod}\r\n`;
+  // The CSeq header is echoed as received (it may hold a number too large to parse, RFC 4475 scalar02).
+  s += `Call-ID: ${req.callId}\r\nCSeq: ${req.header('cseq') ?? `${req.cseq} ${req.cseqMethod}`}\r\n`;
   if (o.contact) s += `Contact: ${o.contact}\r\n`;
   if (server) s += `Server: ${server}\r\n`;
   if (o.headers) for (const [n, v] of o.headers) s += `${n}: ${v}\r\n`;

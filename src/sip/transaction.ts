@@ -593,7 +593,9 @@ export class TransactionLayer {
 /** RFC 3261 §17.2.3 key; RFC 2543 peers (no magic cookie) fall back to dialog identifiers. */
 function serverKey(msg: SipMessage, via: Via, method: string): string {
   const b = via.branch;
-  if (b.length > MAGIC.length && b.startsWith(MAGIC)) return `${b}\u0000${via.host}:${via.port}\u0000${method}`;
+  // Call-ID and CSeq number join the RFC 3261 key: a retransmission repeats them, while a broken
+  // peer that reuses branches (RFC 4475 has several) must not have its new request absorbed.
+  if (b.length > MAGIC.length && b.startsWith(MAGIC)) return `${b}\u0000${via.host}:${via.port}\u0000${method}\u0000${msg.callId}\u0000${msg.cseq}`;
   return `2543\u0000${msg.callId}\u0000${msg.cseq}\u0000${msg.from.tag}\u0000${via.raw}\u0000${method}`;
 }
 

@@ -24,9 +24,9 @@ const S_KIND = 0, S_CONSUMED = 1, S_SKIP = 2, S_ERROR = 3, S_METHOD = 4, S_URI =
 const S_RURI_SCHEME = 13, S_RURI_USER = 15, S_RURI_HOST = 17, S_RURI_PORT = 19, S_HEADER_COUNT = 20;
 const S_VIA_COUNT = 21, S_VIA_STORED = 22, S_ROUTE_COUNT = 23, S_FROM = 24, S_TO = 33, S_CALLID = 42, S_CSEQ = 45;
 const S_MAXFWD = 49, S_CL = 51, S_CONTACT = 54, S_SE = 63, S_MINSE = 67, S_REQUIRE = 69, S_PROXY_REQUIRE = 70;
-const S_BODY = 71, S_HEADER_END = 73, S_MSG_LEN = 74;
-const FIXED = 80, MAX_HEADERS = 1024, MAX_VIAS = 128;
-const HDR_BASE = FIXED, VIA_BASE = HDR_BASE + MAX_HEADERS * 5, ROUTE_BASE = VIA_BASE + MAX_VIAS * 12;
+const S_BODY = 71, S_HEADER_END = 73, S_MSG_LEN = 74, S_INDEX_OFF = 75, S_RECORD_LEN = 76;
+const FIXED = 80;
+const HDR_BASE = FIXED;
 const H_ROUTE = 10, H_RR = 11;
 
 interface ErrInfo { readonly code: string; readonly status: number; readonly reason: string }
@@ -69,12 +69,47 @@ function unquote(s: string): string {
   return s.indexOf('\\') < 0 ? s : s.replace(/\\(.)/g, '$1');
 }
 
-/** One parsed SIP message: its own copy of the bytes plus the offset index; strings made on demand. */
+class NameAddrView implements NameAddr {
+  readonly #m: SipMessage;
+  readonly #b: number;
+  constructor(m: SipMessage, b: number) { this.#m = m; this.#b = b; }
+  get raw(): string { return unfold(this.#m.spanUtf8(this.#b + 1)); }
+  get uri(): string { return this.#m.span(this.#b + 3); }
+  get tag(): string { return this.#m.span(this.#b + 5); }
+  get displayName(): string { return unquote(unfold(this.#m.spanUtf8(this.#b + 7))); }
+  toJSON(): NameAddr { return { raw: this.raw, uri: this.uri, tag: this.tag, displayName: this.displayName }; }
+}
+
+class ViaView implements Via {
+  readonly #m: SipMessage;
+  readonly #b: number;
+  #branch: string | undefined;
+  constructor(m: SipMessage, b: number) { this.#m = m; this.#b = b; }
+  get raw(): string { return unfold(this.#m.span(this.#b)); }
+  get transport(): string { return this.#m.span(this.#b + 2).toUpperCase(); }
+  get host(): string { return this.#m.span(this.#b + 4); }
+  get port(): number { return this.#m.slot(this.#b + 6); }
+  get branch(): string { return (this.#branch ??= this.#m.span(this.#b + 7)); }
+  get rport(): number { return this.#m.slot(this.#b + 9); }
+  get received(): string { return this.#m.span(this.#b + 10); }
+  toJSON(): Via {
+    return { transport: this.transport, host: this.host, port: this.port, branch: this.branch, rport: this.rport, received: this.received, raw: this.raw };
+  }
+}
+
+const EMPTY_VIA: Via = Object.freeze({ transport: '', host: '', port: 0, branch: '', rport: -1, received: '', raw: '' });
+
+/**
+ * One parsed SIP message. Its bytes and its offset index live in one Buffer (bytes first, index after),
+ * so building a message costs one pooled allocation and three copies; strings are made on demand.
+ */
 export class SipMessage {
-  readonly buf: Buffer;
-  readonly #ix: Int32Array;
-  #viaBase: number;
-  #routeBase: number;
+  readonly #store: Buffer;
+  readonly #len: number;
+  readonly #ix: number; // byte offset of the index inside #store
+  readonly #viaBase: number;
+  readonly #routeBase: number;
+  #buf: Buffer | undefined;
   #callId: string | undefined;
   #method: string | undefined;
   #topVia: Via | undefined;
@@ -82,97 +117,79 @@ export class SipMessage {
   #to: NameAddr | undefined;
 
   /** @internal built by SipParser only */
-  constructor(buf: Buffer, ix: Int32Array, viaBase: number, routeBase: number) {
-    this.buf = buf;
+  constructor(store: Buffer, len: number, ix: number, viaBase: number, routeBase: number) {
+    this.#store = store;
+    this.#len = len;
     this.#ix = ix;
     this.#viaBase = viaBase;
     this.#routeBase = routeBase;
   }
 
-  #s(start: number, len: number): string { return len > 0 ? this.buf.latin1Slice(start, start + len) : ''; }
-  #u(start: number, len: number): string { return len > 0 ? this.buf.utf8Slice(start, start + len) : ''; }
-  #slot(slot: number): string { return this.#s(this.#ix[slot]!, this.#ix[slot + 1]!); }
+  /** @internal index slot i */
+  slot(i: number): number { return this.#store.readInt32LE(this.#ix + (i << 2)); }
+  /** @internal the latin1 string at the (start, length) pair in slots i, i+1 */
+  span(i: number): string {
+    const s = this.slot(i), l = this.slot(i + 1);
+    return l > 0 ? this.#store.latin1Slice(s, s + l) : '';
+  }
+  /** @internal same, decoded as UTF-8 (display names, reason phrases, header values) */
+  spanUtf8(i: number): string {
+    const s = this.slot(i), l = this.slot(i + 1);
+    return l > 0 ? this.#store.utf8Slice(s, s + l) : '';
+  }
 
-  get isRequest(): boolean { return this.#ix[S_KIND] === 1; }
-  get method(): string {
-    return (this.#method ??= this.isRequest ? this.#slot(S_METHOD) : this.cseqMethod);
-  }
-  get uri(): string { return this.isRequest ? this.#slot(S_URI) : ''; }
+  /** Exactly this message's bytes (its own copy). */
+  get buf(): Buffer { return (this.#buf ??= this.#store.subarray(0, this.#len)); }
+  get isRequest(): boolean { return this.slot(S_KIND) === 1; }
+  get method(): string { return (this.#method ??= this.isRequest ? this.span(S_METHOD) : this.cseqMethod); }
+  get uri(): string { return this.isRequest ? this.span(S_URI) : ''; }
   get ruri(): SipUri {
-    const ix = this.#ix;
-    return { scheme: this.#slot(S_RURI_SCHEME).toLowerCase(), user: this.#slot(S_RURI_USER), host: this.#slot(S_RURI_HOST), port: ix[S_RURI_PORT]! };
+    return { scheme: this.span(S_RURI_SCHEME).toLowerCase(), user: this.span(S_RURI_USER), host: this.span(S_RURI_HOST), port: this.slot(S_RURI_PORT) };
   }
-  get status(): number { return this.#ix[S_STATUS]!; }
-  get reason(): string { return this.#u(this.#ix[S_REASON]!, this.#ix[S_REASON + 1]!); }
-  get callId(): string { return (this.#callId ??= this.#slot(S_CALLID + 1)); }
-  get cseq(): number { return this.#ix[S_CSEQ + 1]!; }
-  get cseqMethod(): string { return this.#slot(S_CSEQ + 2); }
-  get from(): NameAddr { return (this.#from ??= this.#nameAddr(S_FROM)); }
-  get to(): NameAddr { return (this.#to ??= this.#nameAddr(S_TO)); }
-  get contact(): NameAddr | null { return this.#ix[S_CONTACT]! > 0 && this.#ix[S_CONTACT + 4]! > 0 ? this.#nameAddr(S_CONTACT) : null; }
-  #nameAddr(b: number): NameAddr {
-    const ix = this.#ix;
-    return {
-      raw: unfold(this.#u(ix[b + 1]!, ix[b + 2]!)),
-      uri: this.#slot(b + 3),
-      tag: this.#slot(b + 5),
-      displayName: unquote(unfold(this.#u(ix[b + 7]!, ix[b + 8]!))),
-    };
-  }
-  get topVia(): Via { return (this.#topVia ??= this.#via(0)); }
-  get viaCount(): number { return this.#ix[S_VIA_COUNT]!; }
-  /** Every Via value in order (up to the 128 the index holds; more is rejected as malformed). */
+  get status(): number { return this.slot(S_STATUS); }
+  get reason(): string { return this.spanUtf8(S_REASON); }
+  get callId(): string { return (this.#callId ??= this.span(S_CALLID + 1)); }
+  get cseq(): number { return this.slot(S_CSEQ + 1); }
+  get cseqMethod(): string { return this.span(S_CSEQ + 2); }
+  get from(): NameAddr { return (this.#from ??= new NameAddrView(this, S_FROM)); }
+  get to(): NameAddr { return (this.#to ??= new NameAddrView(this, S_TO)); }
+  get contact(): NameAddr | null { return this.slot(S_CONTACT) > 0 && this.slot(S_CONTACT + 4) > 0 ? new NameAddrView(this, S_CONTACT) : null; }
+  get topVia(): Via { return (this.#topVia ??= this.slot(S_VIA_STORED) > 0 ? new ViaView(this, this.#viaBase) : EMPTY_VIA); }
+  get viaCount(): number { return this.slot(S_VIA_COUNT); }
+  /** Every Via value in order (the index holds up to 128; more is rejected as malformed). */
   vias(): Via[] {
-    const n = this.#ix[S_VIA_STORED]!;
+    const n = this.slot(S_VIA_STORED);
     const out: Via[] = [];
-    for (let i = 0; i < n; i++) out.push(i === 0 ? this.topVia : this.#via(i));
+    for (let i = 0; i < n; i++) out.push(i === 0 ? this.topVia : new ViaView(this, this.#viaBase + i * 12));
     return out;
   }
-  #via(i: number): Via {
-    const ix = this.#ix;
-    const b = this.#viaBase + i * 12;
-    if (i >= ix[S_VIA_STORED]!) return { transport: '', host: '', port: 0, branch: '', rport: -1, received: '', raw: '' };
-    return {
-      raw: unfold(this.#s(ix[b]!, ix[b + 1]!)),
-      transport: this.#s(ix[b + 2]!, ix[b + 3]!).toUpperCase(),
-      host: this.#s(ix[b + 4]!, ix[b + 5]!),
-      port: ix[b + 6]!,
-      branch: this.#s(ix[b + 7]!, ix[b + 8]!),
-      rport: ix[b + 9]!,
-      received: this.#s(ix[b + 10]!, ix[b + 11]!),
-    };
-  }
-  get maxForwards(): number { return this.#ix[S_MAXFWD + 1]!; }
-  get contentLength(): number { return this.#ix[S_CL] === 0 ? -1 : this.#ix[S_CL + 1]!; }
+  get maxForwards(): number { return this.slot(S_MAXFWD + 1); }
+  get contentLength(): number { return this.slot(S_CL) === 0 ? -1 : this.slot(S_CL + 1); }
   get routes(): string[] { return this.#routeList(H_ROUTE); }
   get recordRoutes(): string[] { return this.#routeList(H_RR); }
   #routeList(id: number): string[] {
-    const ix = this.#ix;
     const out: string[] = [];
-    for (let i = 0, b = this.#routeBase; i < ix[S_ROUTE_COUNT]!; i++, b += 3) {
-      if (ix[b] === id) out.push(unfold(this.#s(ix[b + 1]!, ix[b + 2]!)));
-    }
+    const n = this.slot(S_ROUTE_COUNT);
+    for (let i = 0, b = this.#routeBase; i < n; i++, b += 3) if (this.slot(b) === id) out.push(unfold(this.span(b + 1)));
     return out;
   }
-  get sessionExpires(): number { return this.#ix[S_SE] === 0 ? -1 : this.#ix[S_SE + 1]!; }
-  get refresher(): string { return this.#slot(S_SE + 2); }
-  get minSE(): number { return this.#ix[S_MINSE] === 0 ? -1 : this.#ix[S_MINSE + 1]!; }
-  /** Number of Require (and Proxy-Require) header lines; the server answers 420 when it cannot honour them. */
-  get requireCount(): number { return this.#ix[S_REQUIRE]!; }
-  get proxyRequireCount(): number { return this.#ix[S_PROXY_REQUIRE]!; }
-  get body(): Buffer { return this.buf.subarray(this.#ix[S_BODY]!, this.#ix[S_BODY]! + this.#ix[S_BODY + 1]!); }
-  get headerCount(): number { return this.#ix[S_HEADER_COUNT]!; }
+  get sessionExpires(): number { return this.slot(S_SE) === 0 ? -1 : this.slot(S_SE + 1); }
+  get refresher(): string { return this.span(S_SE + 2); }
+  get minSE(): number { return this.slot(S_MINSE) === 0 ? -1 : this.slot(S_MINSE + 1); }
+  /** Number of Require header lines (the server answers 420 when it cannot honour them). */
+  get requireCount(): number { return this.slot(S_REQUIRE); }
+  /** Number of Proxy-Require header lines. */
+  get proxyRequireCount(): number { return this.slot(S_PROXY_REQUIRE); }
+  get body(): Buffer { const s = this.slot(S_BODY); return this.#store.subarray(s, s + this.slot(S_BODY + 1)); }
+  get headerCount(): number { return this.slot(S_HEADER_COUNT); }
   /** Canonical name of header i (compact forms expanded); unknown names as written. */
   headerName(i: number): string {
     const b = HDR_BASE + i * 5;
-    const id = this.#ix[b + 4]!;
-    return id > 0 ? HEADER_NAMES[id]! : this.#s(this.#ix[b]!, this.#ix[b + 1]!);
+    const id = this.slot(b + 4);
+    return id > 0 ? HEADER_NAMES[id]! : this.span(b);
   }
   /** Value of header i, with folding replaced by single spaces. */
-  headerValue(i: number): string {
-    const b = HDR_BASE + i * 5;
-    return unfold(this.#u(this.#ix[b + 2]!, this.#ix[b + 3]!));
-  }
+  headerValue(i: number): string { return unfold(this.spanUtf8(HDR_BASE + i * 5 + 2)); }
   /** First value of the named header (case-insensitive, compact forms resolved). */
   header(name: string): string | undefined {
     const i = this.#find(name, 0);
@@ -190,21 +207,22 @@ export class SipMessage {
     const n = this.headerCount;
     for (let i = from; i < n; i++) {
       const b = HDR_BASE + i * 5;
-      if (id > 0 ? this.#ix[b + 4] === id : (this.#ix[b + 4] === 0 && this.#s(this.#ix[b]!, this.#ix[b + 1]!).toLowerCase() === lower)) return i;
+      if (id > 0 ? this.slot(b + 4) === id : (this.slot(b + 4) === 0 && this.span(b).toLowerCase() === lower)) return i;
     }
     return -1;
   }
   /** Test aid: every span in the index lies inside buf (returns the first offending slot, or -1). */
   checkIndex(): number {
-    const ix = this.#ix;
-    const len = this.buf.length;
-    const inside = (s: number, l: number) => s >= 0 && l >= 0 && s + l <= len;
+    const len = this.#len;
     const pairs = [S_METHOD, S_URI, S_REASON, S_RURI_SCHEME, S_RURI_USER, S_RURI_HOST, S_CALLID + 1, S_CSEQ + 2, S_SE + 2, S_BODY];
     for (const b of [S_FROM, S_TO, S_CONTACT]) pairs.push(b + 1, b + 3, b + 5, b + 7);
     for (let i = 0; i < this.headerCount; i++) pairs.push(HDR_BASE + i * 5, HDR_BASE + i * 5 + 2);
-    for (let i = 0; i < ix[S_VIA_STORED]!; i++) { const b = this.#viaBase + i * 12; pairs.push(b, b + 2, b + 4, b + 7, b + 10); }
-    for (let i = 0; i < ix[S_ROUTE_COUNT]!; i++) pairs.push(this.#routeBase + i * 3 + 1);
-    for (const p of pairs) if (!inside(ix[p]!, ix[p + 1]!)) return p;
+    for (let i = 0; i < this.slot(S_VIA_STORED); i++) { const b = this.#viaBase + i * 12; pairs.push(b, b + 2, b + 4, b + 7, b + 10); }
+    for (let i = 0; i < this.slot(S_ROUTE_COUNT); i++) pairs.push(this.#routeBase + i * 3 + 1);
+    for (const p of pairs) {
+      const s = this.slot(p), l = this.slot(p + 1);
+      if (s < 0 || l < 0 || s + l > len) return p;
+    }
     return -1;
   }
 }
@@ -226,7 +244,7 @@ const NEED_MORE: ParseResult = Object.freeze({ ok: false, needMore: true });
 
 interface SipExports {
   readonly memory: WebAssembly.Memory;
-  inputPtr(): number; inputCap(): number; outputPtr(): number; parse(len: number, stream: number): number;
+  inputPtr(): number; inputCap(): number; outputPtr(): number; recordPtr(): number; parse(len: number, stream: number): number;
 }
 
 let wasmModule: WebAssembly.Module | undefined;
@@ -235,10 +253,11 @@ let wasmModule: WebAssembly.Module | undefined;
 export class SipParser {
   readonly maxMessageBytes: number;
   readonly #x: SipExports;
-  #mem: Uint8Array;
+  #mem: Buffer;
   #out: Int32Array;
-  #inPtr: number;
-  #outPtr: number;
+  readonly #inPtr: number;
+  readonly #outPtr: number;
+  readonly #recPtr: number;
 
   /** Loads and instantiates build/wasm/sip.wasm synchronously. */
   constructor() {
@@ -250,13 +269,14 @@ export class SipParser {
     this.maxMessageBytes = this.#x.inputCap();
     this.#inPtr = this.#x.inputPtr();
     this.#outPtr = this.#x.outputPtr();
-    this.#mem = new Uint8Array(this.#x.memory.buffer);
+    this.#recPtr = this.#x.recordPtr();
+    this.#mem = Buffer.from(this.#x.memory.buffer);
     this.#out = new Int32Array(this.#x.memory.buffer);
   }
 
   #views(): void {
     if (this.#mem.buffer !== this.#x.memory.buffer) {
-      this.#mem = new Uint8Array(this.#x.memory.buffer);
+      this.#mem = Buffer.from(this.#x.memory.buffer);
       this.#out = new Int32Array(this.#x.memory.buffer);
     }
   }
@@ -272,38 +292,30 @@ export class SipParser {
     if (stream === 0 && buf.length > cap) return tooLarge(buf.length);
     const len = Math.min(buf.length, cap);
     this.#views();
-    this.#mem.set(len === buf.length ? buf : buf.subarray(0, len), this.#inPtr);
+    buf.copy(this.#mem, this.#inPtr, 0, len);
     const rc = this.#x.parse(len, stream);
     const o = this.#outPtr >> 2;
     const out = this.#out;
     if (rc === -1) return len < buf.length || len === cap ? tooLarge(buf.length) : NEED_MORE;
-    if (rc > 0) return { ok: true, msg: this.#message(buf, o), consumed: rc };
+    if (rc > 0) return { ok: true, msg: this.#message(o), consumed: rc };
     const info = ERRORS.get(rc) ?? UNKNOWN_ERR;
     const kind = out[o + S_KIND];
     const status = kind === 2 ? 0 : info.status;
     let partial: SipMessage | null = null;
     if (kind === 1 && out[o + S_HEADER_END]! > 0 && out[o + S_METHOD + 1]! > 0 && out[o + S_VIA_STORED]! > 0 &&
         out[o + S_FROM]! > 0 && out[o + S_TO]! > 0 && out[o + S_CALLID]! > 0 && out[o + S_CSEQ]! > 0 && out[o + S_CSEQ + 3]! > 0) {
-      partial = this.#message(buf, o);
+      partial = this.#message(o);
     }
     return { ok: false, needMore: false, consumed: out[o + S_CONSUMED]!, code: info.code, status, reason: info.reason, partial };
   }
 
-  #message(buf: Buffer, o: number): SipMessage {
+  #message(o: number): SipMessage {
     const out = this.#out;
-    const skip = out[o + S_SKIP]!;
-    const hc = out[o + S_HEADER_COUNT]!;
-    const vc = out[o + S_VIA_STORED]!;
-    const rc = out[o + S_ROUTE_COUNT]!;
-    const viaBase = FIXED + hc * 5;
-    const routeBase = viaBase + vc * 12;
-    const ix = new Int32Array(routeBase + rc * 3);
-    ix.set(out.subarray(o, o + viaBase));
-    ix.set(out.subarray(o + VIA_BASE, o + VIA_BASE + vc * 12), viaBase);
-    ix.set(out.subarray(o + ROUTE_BASE, o + ROUTE_BASE + rc * 3), routeBase);
-    const copy = Buffer.allocUnsafe(out[o + S_MSG_LEN]!);
-    buf.copy(copy, 0, skip, skip + copy.length);
-    return new SipMessage(copy, ix, viaBase, routeBase);
+    const viaBase = FIXED + out[o + S_HEADER_COUNT]! * 5;
+    const routeBase = viaBase + out[o + S_VIA_STORED]! * 12;
+    const store = Buffer.allocUnsafe(out[o + S_RECORD_LEN]!);
+    this.#mem.copy(store, 0, this.#recPtr, this.#recPtr + store.length);
+    return new SipMessage(store, out[o + S_MSG_LEN]!, out[o + S_INDEX_OFF]!, viaBase, routeBase);
   }
 }
 

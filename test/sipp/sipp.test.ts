@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { spawnSwitch, ROOT, type SwitchProcess } from '../helpers/process.js';
 import { runSipp } from '../helpers/sipp.js';
+import { openStore } from '../../src/store/index.js';
 
 const SHARED_SIPP = process.env.SSW_SIPP_DIR ?? fileURLToPath(new URL('../../../../shared/sipp/', import.meta.url));
 const CALLS = Number(process.env.SSW_SIPP_CALLS ?? 3000);
@@ -34,10 +35,12 @@ before(async () => {
 
 after(async () => {
   for (const u of uases) u.kill('SIGKILL');
-  const code = await proc.stop();
+  await proc.stop();
   rmSync(dataDir, { recursive: true, force: true });
-  assert.equal(code, 0, 'the switch drains and exits 0 on SIGTERM');
 });
+
+let placed = 0;
+let busy = 0;
 
 test(`sipp -sn uac through the switch to sipp -sn uas: ${CALLS} calls, none failed`, async () => {
   const uas = startUas(5080, ['-sn', 'uas']);
@@ -47,6 +50,7 @@ test(`sipp -sn uac through the switch to sipp -sn uas: ${CALLS} calls, none fail
   assert.equal(r.failed, 0, `failed calls\n${r.stdout.slice(-3000)}`);
   assert.equal(r.successful, CALLS);
   assert.equal(r.code, 0);
+  placed += CALLS;
 });
 
 test('the reference capacity scenarios (uac_rr / uas_rr) pass through the switch', async () => {
@@ -57,6 +61,7 @@ test('the reference capacity scenarios (uac_rr / uas_rr) pass through the switch
   uas.kill('SIGKILL');
   assert.equal(r.failed, 0, `failed calls\n${r.stdout.slice(-3000)}`);
   assert.equal(r.successful, n);
+  placed += n;
 });
 
 test('a carrier that is busy: every call fails with 486 relayed, none hangs', async () => {
@@ -116,4 +121,29 @@ Content-Length: 0
   rmSync(dir, { recursive: true, force: true });
   assert.equal(r.failed, 0, r.stdout.slice(-2000));
   assert.equal(r.successful, 500);
+  busy += 500;
+});
+
+test('every call SIPp made is exactly one CDR in the store, with its end reason', async () => {
+  const code = await proc.stop();
+  assert.equal(code, 0, 'the switch drains and exits 0 on SIGTERM');
+  const store = await openStore(`sqlite:${join(dataDir, 'ssw.db')}`);
+  try {
+    const day = 86_400_000;
+    const now = Date.now();
+    const all = await store.queryCdrs({ from: now - day, to: now + day, pageSize: 10 });
+    const normal = await store.queryCdrs({ from: now - day, to: now + day, endReason: 'normal-clearing', pageSize: 10 });
+    const failed = await store.queryCdrs({ from: now - day, to: now + day, endReason: 'callee-failure', pageSize: 10 });
+    assert.equal(all.total, placed + busy);
+    assert.equal(normal.total, placed);
+    assert.equal(failed.total, busy);
+    const one = normal.rows[0]!;
+    assert.equal(one.ingressGateway, 'demo-customer');
+    assert.equal(one.egressGateway, 'carrier-a');
+    assert.equal(one.callerSipCode, 200);
+    assert.ok(one.holdTimeMs >= 90, `hold time ${one.holdTimeMs}`);
+    assert.notEqual(one.callerCallId, one.calleeCallId);
+  } finally {
+    await store.close();
+  }
 });

@@ -1,0 +1,225 @@
+import type { LoadedConfig, MappingGateway, RoutingGateway } from '../config/types.js';
+import type { SipMessage } from '../wasm/sip.js';
+import type { Inbound } from '../sip/index.js';
+import { DialPlan, IDENTITY } from '../dialplan/index.js';
+import { rateCall, type AccountBook, type BillingSettings, type Grant } from '../billing/index.js';
+import { makeCdr, type CdrPipeline, type CdrRecord, type LedgerChange } from '../cdr/index.js';
+import { SswError } from '../util/errors.js';
+import { componentLogger } from '../util/log.js';
+import { monotonicMs, wallClockMs } from '../util/time.js';
+import { StaticPolicy } from './static-policy.js';
+import type { Authorization, CallRecord, EndReason, RouteCandidate } from './types.js';
+
+const log = componentLogger('policy');
+
+/** Texts for the end reasons, as operators know them from the reference's CDR view. */
+export const END_REASON_TEXT: Readonly<Record<EndReason, string>> = {
+  'normal-clearing': 'Normal clearing',
+  'caller-cancel': 'Caller hang-up before answer',
+  forbidden: 'Authentication failed',
+  'no-route': 'No available router',
+  'all-gateways-failed': 'All gateways failed',
+  'callee-failure': 'Callee failure',
+  'response-timeout': 'Response timeout',
+  'connection-timeout': 'Connection timeout',
+  'ack-timeout': 'No ACK from caller',
+  'max-duration': 'Maximum call duration',
+  refused: 'Refused',
+  shutdown: 'Server forced release',
+  'bad-request': 'Bad request',
+  'server-error': 'Server error',
+};
+
+interface Plans {
+  readonly callee: DialPlan;
+  readonly caller: DialPlan;
+}
+
+interface Billing {
+  readonly grant: Grant | null;
+  readonly account: string;
+}
+
+export interface NetworkPolicyDeps {
+  readonly book: AccountBook;
+  readonly settings: BillingSettings;
+  /** Durable CDR pipeline; null runs without CDRs (tests of the signaling core). */
+  readonly cdr: CdrPipeline | null;
+  /** Seconds between crash checkpoints of answered calls. */
+  readonly checkpointSeconds?: number;
+}
+
+/**
+ * The call policy over the configured network: ingress by source IP, the mapping gateway's dial
+ * plan before rating, authorization against the account's balance and rates, carriers by longest
+ * prefix, the routing gateway's dial plan for the numbers it is sent, and at the end the rating,
+ * the debit and one CDR through the durable journal.
+ */
+export class NetworkPolicy extends StaticPolicy {
+  readonly #deps: NetworkPolicyDeps;
+  #mapPlans = new Map<string, Plans>();
+  #routePlans = new Map<string, Plans>();
+  #answered = new Map<string, CallRecord>();
+  #ticker: NodeJS.Timeout | null = null;
+  /** Called with each CDR after it was handed to the journal (tests, metrics). */
+  onCdr: ((cdr: CdrRecord, rec: CallRecord) => void) | null = null;
+
+  /** Compiles every gateway's dial plans; a bad rule throws SSW_ERR_CONFIG_INVALID naming the gateway. */
+  constructor(cfg: LoadedConfig, deps: NetworkPolicyDeps) {
+    super(cfg);
+    this.#deps = deps;
+    for (const g of cfg.network.mappingGateways) this.#mapPlans.set(g.name, compilePlans(`mappingGateways.${g.name}`, g.calleeRules, g.callerRules));
+    for (const g of cfg.network.routingGateways) this.#routePlans.set(g.name, compilePlans(`routingGateways.${g.name}`, g.calleeRules, g.callerRules));
+    const every = (deps.checkpointSeconds ?? 10) * 1000;
+    if (deps.cdr) {
+      this.#ticker = setInterval(() => this.#checkpointAll(), every);
+      this.#ticker.unref();
+    }
+  }
+
+  close(): void {
+    if (this.#ticker) clearInterval(this.#ticker);
+    this.#ticker = null;
+  }
+
+  override ingress(src: Inbound, msg: SipMessage): MappingGateway | null {
+    return super.ingress(src, msg);
+  }
+
+  override rewriteIngress(call: CallRecord): void {
+    const p = this.#mapPlans.get(call.ingress.name);
+    if (!p) return;
+    call.callee.billed = p.callee.transform(call.callee.received).output;
+    call.caller.billed = p.caller.transform(call.caller.received).output;
+  }
+
+  override authorize(call: CallRecord): Authorization {
+    const { book } = this.#deps;
+    const accountId = call.ingress.account;
+    const acc = book.account(accountId);
+    if (!acc) return { ok: false, reason: 'refused', text: 'Account not found', status: 403 };
+    if (!acc.rateGroup) {
+      // An account without a rate group takes unrated calls (no charge); its locked flag still holds.
+      if (acc.locked) return { ok: false, reason: 'refused', text: 'Account locked', status: 403 };
+      call.ext.billing = { grant: null, account: accountId } satisfies Billing;
+      return { ok: true, maxDurationMs: 0 };
+    }
+    const r = book.authorize(accountId, call.callee.billed, call.startWall);
+    if (!r.ok) return { ok: false, reason: 'refused', text: r.reason, status: r.sipStatus };
+    call.ext.billing = { grant: r, account: accountId } satisfies Billing;
+    return { ok: true, maxDurationMs: r.maxDurationMs };
+  }
+
+  override rewriteEgress(call: CallRecord, c: RouteCandidate): { callee: string; caller: string } {
+    const p = this.#routePlans.get(c.gateway.name);
+    if (!p) return { callee: call.callee.billed, caller: call.caller.billed };
+    return { callee: p.callee.transform(call.callee.billed).output, caller: p.caller.transform(call.caller.billed).output };
+  }
+
+  callAnswered(call: CallRecord): void {
+    if (!this.#deps.cdr) return;
+    this.#answered.set(call.flowNo, call);
+    this.#checkpoint(call);
+  }
+
+  override callEnded(call: CallRecord): Promise<void> | undefined {
+    this.#answered.delete(call.flowNo);
+    const billing = call.ext.billing as Billing | undefined;
+    const holdMs = call.answerMono > 0 ? Math.max(0, call.endMono - call.answerMono) : 0;
+    let fee = 0n;
+    let billedSeconds = 0;
+    let ratePrefix = '';
+    const ledger: LedgerChange[] = [];
+    if (billing?.grant) {
+      const s = this.#deps.book.settle(billing.grant.reservationId, holdMs, call.endWall);
+      if (s.ok) {
+        fee = s.rated.fee;
+        billedSeconds = s.rated.billedSeconds;
+        ratePrefix = billing.grant.row.prefix;
+        if (fee !== 0n) ledger.push({ account: billing.account, amount: -fee, reason: 'call' });
+      } else log.error({ flowNo: call.flowNo, code: s.code }, 'settle failed');
+    }
+    const cdr = toCdr(call, holdMs, fee, billedSeconds, ratePrefix);
+    super.callEnded(call);
+    this.onCdr?.(cdr, call);
+    const pipe = this.#deps.cdr;
+    if (!pipe) return undefined;
+    return pipe.write(cdr, { ledger, callKey: call.answerMono > 0 ? call.flowNo : undefined }).catch((err) => {
+      log.error({ err, flowNo: call.flowNo }, 'CDR journal write failed');
+    });
+  }
+
+  /** Records where every answered call stands, so a crash bills it up to here ("server restart"). */
+  #checkpointAll(): void {
+    for (const call of this.#answered.values()) this.#checkpoint(call);
+  }
+
+  #checkpoint(call: CallRecord): void {
+    const pipe = this.#deps.cdr;
+    if (!pipe) return;
+    const holdMs = Math.max(0, monotonicMs() - call.answerMono);
+    const billing = call.ext.billing as Billing | undefined;
+    let fee = 0n;
+    let billedSeconds = 0;
+    const ledger: LedgerChange[] = [];
+    if (billing?.grant) {
+      const rated = rateCall(billing.grant.row, holdMs, this.#deps.settings, billing.grant.packageSeconds);
+      fee = rated.fee;
+      billedSeconds = rated.billedSeconds;
+      if (fee !== 0n) ledger.push({ account: billing.account, amount: -fee, reason: 'call' });
+    }
+    const partial = { ...toCdr(call, holdMs, fee, billedSeconds, billing?.grant?.row.prefix ?? ''), endTime: wallClockMs() };
+    pipe.checkpoint(call.flowNo, partial, ledger).catch((err) => log.error({ err, flowNo: call.flowNo }, 'checkpoint failed'));
+  }
+}
+
+function compilePlans(where: string, callee: readonly { from: string; to: string }[], caller: readonly { from: string; to: string }[]): Plans {
+  try {
+    return {
+      callee: callee.length > 0 ? DialPlan.compile(callee) : IDENTITY,
+      caller: caller.length > 0 ? DialPlan.compile(caller) : IDENTITY,
+    };
+  } catch (err) {
+    throw new SswError('SSW_ERR_CONFIG_INVALID', `network.yaml: ${where}: ${(err as Error).message}`, 400);
+  }
+}
+
+/** The CDR of a call as it stands (at its end, or at a checkpoint). */
+export function toCdr(call: CallRecord, holdMs: number, fee: bigint, billedSeconds: number, ratePrefix: string): CdrRecord {
+  const last = call.attempts[call.attempts.length - 1];
+  const firstProv = call.attempts.reduce((m, a) => (a.firstProvisionalMono >= 0 && (m < 0 || a.firstProvisionalMono < m) ? a.firstProvisionalMono : m), -1);
+  const reason = call.endReason ?? 'normal-clearing';
+  return makeCdr({
+    flowNo: call.flowNo,
+    callerAccess: call.caller.received,
+    callerBilling: call.caller.billed,
+    callerGateway: call.caller.sent,
+    calleeAccess: call.callee.received,
+    calleeBilling: call.callee.billed,
+    calleeGateway: call.callee.sent,
+    ingressGateway: call.ingress.name,
+    ingressIp: call.source.address,
+    egressGateway: last?.gateway.name ?? '',
+    egressIp: last ? last.gateway.address : '',
+    account: call.ingress.account,
+    startTime: call.startWall,
+    answerTime: call.answerWall > 0 ? call.answerWall : null,
+    endTime: call.endWall > 0 ? call.endWall : wallClockMs(),
+    holdTimeMs: Math.round(holdMs),
+    billedSeconds,
+    fee,
+    ratePrefix,
+    endDirection: call.endDirection as 0 | 1 | 2,
+    endReason: reason,
+    endReasonText: call.endReasonText || END_REASON_TEXT[reason],
+    callerSipCode: call.callerSipCode,
+    calleeSipCode: call.calleeSipCode,
+    callerPdd: firstProv >= 0 ? Math.round(firstProv - call.startMono) : 0,
+    calleePdd: last && last.firstProvisionalMono >= 0 ? Math.round(last.firstProvisionalMono - last.startMono) : 0,
+    callerCallId: call.callerCallId,
+    calleeCallId: last?.callId ?? '',
+    gatewaysTried: call.attempts.length,
+  });
+}
+
+export type { RoutingGateway };

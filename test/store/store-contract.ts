@@ -1,0 +1,156 @@
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { Writable } from 'node:stream';
+import { openStore, type Store } from '../../src/store/index.js';
+import { isSswError } from '../../src/util/errors.js';
+import { NETWORK, sampleCdr } from './fixtures.js';
+
+// Fixed instants. 2026-03-10T23:30:00Z is 2026-03-11 00:30 in Europe/Berlin (UTC+1 then).
+const T0 = Date.UTC(2026, 2, 10, 23, 30, 0);
+const DAY = 86_400_000;
+
+/**
+ * The store's contract, run unchanged against every back end: `url()` returns a fresh store URL
+ * (a new database or file) and `cleanup()` removes it.
+ */
+export function storeContract(name: string, url: string | (() => Promise<string> | string), cleanup: () => Promise<void> | void = () => {}): void {
+  let store: Store;
+  let u: string;
+  before(async () => {
+    u = typeof url === 'string' ? url : await url();
+    store = await openStore(u, { timeZone: 'Europe/Berlin' });
+  });
+  after(async () => {
+    await store?.close();
+    await cleanup();
+  });
+
+  test(`${name}: migrations are versioned and idempotent`, async () => {
+    assert.equal(store.schemaVersion, 1);
+    if (u.includes(':memory:')) return; // a second handle on :memory: is another database
+    const again = await openStore(u, { timeZone: 'Europe/Berlin' });
+    try {
+      assert.equal(again.schemaVersion, 1);
+      const rows = await again.db.selectFrom('schema_version').selectAll().execute();
+      assert.equal(rows.length, 1);
+    } finally {
+      await again.close();
+    }
+  });
+
+  test(`${name}: config import/export round trip`, async () => {
+    await store.importNetwork(NETWORK);
+    assert.deepEqual(await store.exportNetwork(), NETWORK);
+    // Importing again replaces, never duplicates.
+    await store.importNetwork({ ...NETWORK, phones: [] });
+    const back = await store.exportNetwork();
+    assert.deepEqual(back.phones, []);
+    assert.equal(back.accounts.length, 2);
+    assert.equal(await store.balance('acct-1'), 1_005_000_000n);
+  });
+
+  test(`${name}: batch insert, every field round trips, duplicate flowNo ignored`, async () => {
+    const recs = Array.from({ length: 1200 }, (_, i) => sampleCdr(`b-${i}`, T0 - 3 * 3600_000 + i * 1000));
+    assert.equal(await store.insertCdrs(recs), 1200);
+    assert.equal(await store.insertCdrs(recs.slice(0, 10)), 0);
+    // A replay whose content differs is still ignored: the first CDR of a flowNo wins.
+    assert.equal(await store.insertCdrs([sampleCdr('b-0', recs[0]!.startTime, { fee: 999n })]), 0);
+    const page = await store.queryCdrs({ from: recs[0]!.startTime, to: recs[0]!.startTime });
+    assert.equal(page.total, 1);
+    assert.deepEqual(page.rows[0], recs[0]);
+    const nulls = sampleCdr('b-null', T0 - 7200_000, { answerTime: null, codec: null, media: null, fee: 2n ** 62n, serverRestart: true });
+    assert.equal(await store.insertCdrs([nulls]), 1);
+    assert.deepEqual((await store.queryCdrs({ from: nulls.startTime, to: nulls.startTime, account: 'acct-1' })).rows.find((r) => r.flowNo === 'b-null'), nulls);
+  });
+
+  test(`${name}: daily tables follow the configured time zone`, async () => {
+    await store.insertCdrs([sampleCdr('tz-before', T0 - 3600_000 - 1000), sampleCdr('tz-after', T0 - 1800_000 + 1)]);
+    // 22:29:59Z = 23:29:59 Berlin on the 10th; 23:00:00.001Z = 00:00:00.001 Berlin on the 11th.
+    assert.equal(store.tableFor(T0 - 3600_000 - 1000), 'cdr_20260310');
+    assert.equal(store.tableFor(T0 - 1800_000 + 1), 'cdr_20260311');
+    const tables = await store.listCdrTables();
+    assert.ok(tables.includes('cdr_20260310') && tables.includes('cdr_20260311'));
+    const inNext = await store.db.selectFrom('cdr_20260311').select('flow_no').where('flow_no', '=', 'tz-after').execute();
+    assert.equal(inNext.length, 1);
+  });
+
+  test(`${name}: query filters and paging across daily tables`, async () => {
+    const base = T0 + 5 * DAY;
+    const recs = [];
+    for (let i = 0; i < 50; i++) {
+      recs.push(sampleCdr(`q-${String(i).padStart(2, '0')}`, base + i * 3600_000, {
+        account: i % 2 ? 'odd' : 'even',
+        ingressGateway: i % 5 === 0 ? 'gw-in-5' : 'demo-customer',
+        egressGateway: i % 7 === 0 ? 'gw-out-7' : 'carrier-a',
+        callerAccess: i < 10 ? `4420${i}` : `331${i}`,
+        calleeAccess: i % 3 === 0 ? `1212${i}` : `4930${i}`,
+        endReason: i % 4 === 0 ? 'user busy' : 'normal clearing',
+      }));
+    }
+    await store.insertCdrs(recs);
+    const range = { from: base, to: base + 49 * 3600_000 };
+    const all = await store.queryCdrs({ ...range, pageSize: 20 });
+    assert.equal(all.total, 50);
+    assert.deepEqual(all.rows.map((r) => r.flowNo), recs.slice(0, 20).map((r) => r.flowNo));
+    const p3 = await store.queryCdrs({ ...range, pageSize: 20, page: 3 });
+    assert.deepEqual(p3.rows.map((r) => r.flowNo), recs.slice(40).map((r) => r.flowNo));
+    const count = async (f: object) => (await store.queryCdrs({ ...range, ...f })).total;
+    assert.equal(await count({ account: 'odd' }), 25);
+    assert.equal(await count({ gateway: 'gw-in-5' }), 10);
+    assert.equal(await count({ gateway: 'gw-out-7' }), 8);
+    assert.equal(await count({ callerPrefix: '4420' }), 10);
+    assert.equal(await count({ calleePrefix: '1212' }), 17);
+    assert.equal(await count({ endReason: 'user busy' }), 13);
+    assert.equal(await count({ account: 'even', endReason: 'user busy', calleePrefix: '1212' }), 5);
+    // Bounds are inclusive and apply to startTime.
+    assert.equal(await count({ from: base + 3600_000, to: base + 2 * 3600_000 }), 2);
+    const sink: string[] = [];
+    const n = await store.exportCdrsCsv({ ...range, account: 'odd' }, new Writable({ write(c, _e, cb) { sink.push(String(c)); cb(); } }));
+    assert.equal(n, 25);
+    const lines = sink.join('').trim().split('\n');
+    assert.equal(lines.length, 26);
+    assert.match(lines[0]!, /^flowNo,startTime,answerTime,endTime,account,/);
+    assert.ok(lines[1]!.startsWith(`q-01,${base + 3600_000},`));
+    assert.ok(lines[1]!.includes(',0.1234567,44,0.0987654,'));
+  });
+
+  test(`${name}: ranges over the day cap are refused with a coded error`, async () => {
+    await assert.rejects(store.queryCdrs({ from: T0, to: T0 + 31 * DAY }), (e) => isSswError(e) && e.code === 'SSW_ERR_STORE_RANGE_TOO_LONG');
+    const t = Date.now();
+    await assert.rejects(store.queryCdrs({ from: 0, to: 4_000_000_000_000 }), (e) => isSswError(e) && e.code === 'SSW_ERR_STORE_RANGE_TOO_LONG');
+    assert.ok(Date.now() - t < 100, 'a huge range is refused without walking it');
+    const ok = await store.queryCdrs({ from: T0, to: T0 + 30 * DAY });
+    assert.ok(ok.total > 0);
+    await assert.rejects(store.queryCdrs({ from: T0, to: T0 - 1 }), (e) => isSswError(e) && e.code === 'SSW_ERR_STORE_BAD_RANGE');
+  });
+
+  test(`${name}: ledger applies each change once and keeps a running balance`, async () => {
+    const c1 = sampleCdr('l-1', T0 + 10 * DAY, { fee: 5_000_000n });
+    const c2 = sampleCdr('l-2', T0 + 10 * DAY + 1, { fee: 7_000_000n });
+    const before = await store.balance('acct-1');
+    const entries = [c1, c2].map((cdr) => ({ cdr, ledger: [{ account: 'acct-1', amount: -cdr.fee, reason: 'call' }, { account: 'vendor-x', amount: cdr.vendorCost, reason: 'vendor' }] }));
+    const r = await store.writeBatch(entries);
+    assert.equal(r.inserted, 2);
+    assert.equal(r.applied.length, 4);
+    const again = await store.writeBatch(entries);
+    assert.deepEqual([again.inserted, again.applied.length], [0, 0]);
+    // A caller wrongly sure the batch is new: the unique key catches it and nothing is applied twice.
+    const sure = await store.writeBatch(entries, { assumeNew: true });
+    assert.deepEqual([sure.inserted, sure.applied.length], [0, 0]);
+    assert.equal(await store.balance('acct-1'), before - 12_000_000n);
+    assert.equal(await store.balance('vendor-x'), 2n * 987_654n);
+    const l = await store.ledger('acct-1');
+    assert.deepEqual(l.map((x) => x.balanceAfter), [before - 5_000_000n, before - 12_000_000n]);
+  });
+
+  test(`${name}: retention drops whole days older than the limit`, async () => {
+    const now = T0 + 10 * DAY;
+    const dropped = await store.dropCdrTablesOlderThan(5, now);
+    assert.deepEqual(dropped, ['cdr_20260310', 'cdr_20260311']);
+    const left = await store.listCdrTables();
+    assert.ok(!left.includes('cdr_20260310') && left.includes('cdr_20260316'));
+    assert.equal((await store.queryCdrs({ from: T0 - DAY, to: T0 + DAY })).total, 0);
+    // The same flowNo can be written again after its table is gone (a table is created on demand).
+    assert.equal(await store.insertCdrs([sampleCdr('tz-after', T0 - 1800_000 + 1)]), 1);
+  });
+}
