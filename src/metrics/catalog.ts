@@ -49,7 +49,7 @@ export const METRIC_DEFS: readonly MetricDef[] = Object.freeze([
   { name: 'ssw_sip_transactions_live', type: 'gauge', labels: ['kind'], help: 'Live transactions (server, client).', source: 'tx.liveServer / liveClient at scrape' },
   { name: 'ssw_sip_tcp_connections', type: 'gauge', labels: [], help: 'Open SIP TCP connections.', source: 'transport.counters at scrape' },
   // --- billing and CDR
-  { name: 'ssw_billing_refusals_total', type: 'counter', labels: [], help: 'Calls refused by authorization (balance, locked or expired account) before any carrier was tried.', source: 'onCallEnded (end reason refused, no attempt)' },
+  { name: 'ssw_billing_refusals_total', type: 'counter', labels: ['reason'], help: 'Calls refused by authorization before any carrier was tried, by the billing refusal (Insufficient balance, Account locked, ...; other texts count as other).', source: 'onCallEnded (end reason refused, no attempt)' },
   { name: 'ssw_cdr_queue_depth', type: 'gauge', labels: [], help: 'CDRs journaled but not yet confirmed in the store.', source: 'engines.cdr.depth at scrape' },
   { name: 'ssw_cdr_drained_total', type: 'counter', labels: [], help: 'CDRs moved from the journal into the store.', source: 'engines.cdr.drained at scrape' },
   { name: 'ssw_cdr_drain_latency_seconds', type: 'gauge', labels: [], help: 'Journal-to-store latency of the newest CDR of the last drained batch.', source: 'engines.cdr.drainLatencyMs at scrape' },

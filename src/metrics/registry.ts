@@ -2,10 +2,13 @@ import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Softswitch } from '../switch.js';
 import type { CallRecord } from '../call/index.js';
+import { ALL_REFUSALS } from '../billing/index.js';
 import { METRIC_DEFS, DEFAULT_METRICS_PREFIX, type MetricDef } from './catalog.js';
 
 /** Methods that get their own label value; anything else (extension methods, junk) is OTHER. */
 const METHODS = new Set(['INVITE', 'ACK', 'BYE', 'CANCEL', 'OPTIONS', 'REGISTER', 'PRACK', 'UPDATE', 'INFO', 'REFER', 'NOTIFY', 'SUBSCRIBE', 'MESSAGE', 'PUBLISH']);
+/** Refusal texts that may be a label value (a bounded set); any other text counts as "other". */
+const REFUSAL_REASONS = new Set<string>([...ALL_REFUSALS.map((r) => r.reason), 'Account not found', 'Account locked']);
 /** Event-loop delay is summarised over windows of this length, so a stall shows and then clears. */
 const EVENT_LOOP_WINDOW_MS = 10_000;
 
@@ -247,7 +250,9 @@ export class SswMetrics {
         failures.inc({ routing_gateway: a.gateway.name, code: String(a.status) });
       }
     });
-    if (rec.endReason === 'refused' && rec.attempts.length === 0) this.counter('ssw_billing_refusals_total').inc();
+    if (rec.endReason === 'refused' && rec.attempts.length === 0) {
+      this.counter('ssw_billing_refusals_total').inc({ reason: REFUSAL_REASONS.has(rec.endReasonText) ? rec.endReasonText : 'other' });
+    }
   }
 }
 

@@ -7,6 +7,7 @@ import { Softswitch } from '../../src/switch.js';
 import { SswMetrics, METRIC_DEFS, DEFAULT_METRICS_PREFIX, withMetricsTable, renderMetricsTable, DOC_BEGIN } from '../../src/metrics/index.js';
 import { writeConfig } from '../helpers/switch.js';
 import { parsePromText } from './prom-text.js';
+import type { CallRecord } from '../../src/call/index.js';
 
 const DOC = `${REPO_ROOT}docs/metrics.md`;
 const dir = writeConfig({ ip: '127.0.0.54', customers: [{ name: 'c', ips: ['127.0.0.55'] }], carriers: [{ name: 'gw-1', address: '127.0.0.56', port: 5080 }] });
@@ -63,4 +64,19 @@ test('text() yields between metrics but writes the same bytes as prom-client', a
   } finally {
     quiet.close();
   }
+});
+
+test('billing refusals are labelled by the bounded refusal reason; free text counts as other', async () => {
+  const a = parsePromText(await metrics.text());
+  const refused = (text: string) => ({ flowNo: 'x', ingress: { name: 'c' }, attempts: [], answerWall: 0, endReason: 'refused', endReasonText: text }) as unknown as CallRecord;
+  for (const l of sw.onCallEnded) {
+    l(refused('Insufficient balance'));
+    l(refused('Insufficient balance'));
+    l(refused('caller 4471234 is on a list'));
+  }
+  const b = parsePromText(await metrics.text());
+  const d = (reason: string) => (b.get('ssw_billing_refusals_total', { reason }) ?? 0) - (a.get('ssw_billing_refusals_total', { reason }) ?? 0);
+  assert.equal(d('Insufficient balance'), 2);
+  assert.equal(d('other'), 1);
+  assert.equal(b.sum('ssw_call_ended_total', { mapping_gateway: 'c', end_reason: 'refused', answered: 'false' }) - a.sum('ssw_call_ended_total', { mapping_gateway: 'c', end_reason: 'refused', answered: 'false' }), 3);
 });
