@@ -210,3 +210,17 @@ test('rate limit: a client over its burst gets 429 with Retry-After, counted', a
     await small.cleanup();
   }
 });
+
+test('/metrics: allow-listed client IPs need no token; others need one', async () => {
+  const closed = await startTestAdmin(sw.sw, { metricsAllow: [] });
+  try {
+    const refused = await closed.api('/metrics', { token: null });
+    assert.equal(refused.status, 401);
+    const withToken = await closed.api('/metrics', { token: RO_TOKEN });
+    assert.equal(withToken.status, 200);
+    assert.match(withToken.text, /^# HELP ssw_call_active /m);
+    assert.equal((await admin.api('/metrics', { token: null })).status, 200, 'loopback is on the default allow-list');
+  } finally {
+    await closed.cleanup();
+  }
+});
