@@ -1,17 +1,22 @@
 #!/usr/bin/env node
 import { loadConfig } from './config/index.js';
 import { Softswitch } from './switch.js';
+import { startAdmin, type AdminServer } from './admin/index.js';
 import { logger } from './util/log.js';
 import { isSswError } from './util/errors.js';
 
 /** `npm start`: load config/ (or SSW_CONFIG), start the switch, drain on SIGTERM/SIGINT. */
 async function main(): Promise<void> {
   let sw: Softswitch;
+  let admin: AdminServer | null = null;
   try {
     const cfg = loadConfig();
     sw = new Softswitch(cfg);
+    // Admin first: it re-applies persisted parameter overrides before the first call arrives.
+    admin = await startAdminOrWarn(sw);
     await sw.start();
   } catch (err) {
+    await admin?.close();
     if (isSswError(err)) {
       // Configuration and bind errors: one clear line naming file, field and allowed values.
       process.stderr.write(`ssw: ${err.code}: ${err.message}\n`);
@@ -28,7 +33,8 @@ async function main(): Promise<void> {
     stopping = true;
     logger.info({ signal, activeCalls: sw.b2bua.calls.size, drainSeconds: sw.config.server.drainSeconds }, 'draining: new calls get 503');
     sw.stop().then(
-      () => {
+      async () => {
+        await admin?.close();
         logger.info('stopped');
         process.exit(0);
       },
@@ -40,6 +46,21 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
+}
+
+/** The admin API on server.yaml's adminHost/adminPort; a busy port leaves SIP running, loudly logged. */
+async function startAdminOrWarn(sw: Softswitch): Promise<AdminServer | null> {
+  const s = sw.config.server;
+  try {
+    return await startAdmin(sw, { host: s.adminHost, port: s.adminPort, dataDir: s.dataDir });
+  } catch (err) {
+    // Calls matter more than the management plane: only a bind failure is survivable.
+    if (isSswError(err) && err.code === 'SSW_ERR_ADMIN_BIND') {
+      logger.error({ code: err.code, err: err.message }, 'admin API not started; SIP continues without it');
+      return null;
+    }
+    throw err;
+  }
 }
 
 void main();

@@ -1,7 +1,7 @@
 import type { LoadedConfig } from './config/index.js';
 import { SipParser, type SipMessage, type ParseResult } from './wasm/sip.js';
 import { TimerWheel, TransactionLayer, TransportLayer, timerConfig, type Inbound, type LocalAddress } from './sip/index.js';
-import { B2bua, NetworkPolicy, type CallPolicy } from './call/index.js';
+import { B2bua, NetworkPolicy, type CallPolicy, type CallRecord } from './call/index.js';
 import { openEngines, type Engines } from './engines.js';
 import { componentLogger } from './util/log.js';
 
@@ -35,6 +35,8 @@ export class Softswitch {
   /** Store, CDR journal and accounts (null when a test gives its own policy). */
   engines: Engines | null = null;
   readonly counters: SwitchCounters = { parseErrors: 0, parseErrorsAnswered: 0 };
+  /** Listeners told of every ended call after the policy's callEnded (metrics, admin); they must not throw. */
+  readonly onCallEnded: Array<(rec: CallRecord) => void> = [];
   #stopped = false;
 
   #ownPolicy: boolean;
@@ -56,7 +58,7 @@ export class Softswitch {
     this.tx = new TransactionLayer(this.transport, this.wheel, timerConfig(params.list('SS_SIP_RESEND_INTERVAL')), config.server.userAgent, config.server.udpMtu);
     this.#ownPolicy = !opts.policy;
     // Until start() opens the engines, no call can arrive (no socket is bound yet).
-    this.policy = opts.policy ?? REFUSE_ALL;
+    this.policy = opts.policy ? this.#tap(opts.policy) : REFUSE_ALL;
     this.b2bua = new B2bua({ tx: this.tx, transport: this.transport, wheel: this.wheel, policy: this.policy, params });
   }
 
@@ -65,7 +67,7 @@ export class Softswitch {
     if (this.#ownPolicy) {
       this.engines = await openEngines(this.config);
       const e = this.engines;
-      this.policy = new NetworkPolicy(this.config, { book: e.book, settings: e.settings, cdr: e.cdr });
+      this.policy = this.#tap(new NetworkPolicy(this.config, { book: e.book, settings: e.settings, cdr: e.cdr }));
       this.b2bua.policy = this.policy;
     }
     await this.transport.start();
@@ -92,6 +94,22 @@ export class Softswitch {
     if (this.policy instanceof NetworkPolicy) this.policy.close();
     // Flush the journal and drain what the store takes within a few seconds; the rest waits for the next start.
     await this.engines?.close(5000);
+  }
+
+  /** Taps a policy's callEnded so observers (onCallEnded) need no policy of their own. */
+  #tap<P extends CallPolicy>(policy: P): P {
+    const policyEnded = policy.callEnded.bind(policy);
+    policy.callEnded = (rec) => {
+      policyEnded(rec);
+      for (const l of this.onCallEnded) {
+        try {
+          l(rec);
+        } catch (err) {
+          log.error({ err, flowNo: rec.flowNo }, 'onCallEnded listener failed');
+        }
+      }
+    };
+    return policy;
   }
 
   #onMessage(msg: SipMessage, src: Inbound): void {
