@@ -9,7 +9,7 @@ import { errorResponses } from './context.js';
  * The end reason of an operator hang-up. The call room has no "released by operator" reason yet,
  * so it is recorded as a server-side refusal with its own text.
  */
-const ADMIN_HANGUP_REASON: EndReason = 'refused';
+const ADMIN_HANGUP_REASON: EndReason = 'operator-release';
 export const ADMIN_HANGUP_TEXT = 'released by operator (admin API)';
 
 /** Current calls (the reference's current-call view) and hang-up. */

@@ -30,6 +30,7 @@ export const END_REASON_TEXT: Readonly<Record<EndReason, string>> = {
   'max-duration': 'Maximum call duration',
   refused: 'Refused',
   shutdown: 'Server forced release',
+  'operator-release': 'Server forced release',
   'bad-request': 'Bad request',
   'server-error': 'Server error',
 };

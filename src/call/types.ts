@@ -17,6 +17,7 @@ export type EndReason =
   | 'max-duration'
   | 'refused' // a policy refusal (authorization), with its own text
   | 'shutdown'
+  | 'operator-release' // hung up by an operator (admin API)
   | 'bad-request'
   | 'server-error';
 

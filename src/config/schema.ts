@@ -85,7 +85,7 @@ export const SERVER_SPEC: FileSpec = {
     { key: 'dbUrl', type: { t: 'db-url' }, default: 'sqlite:data/ssw.db', doc: 'The store: `sqlite:<file>` (embedded, relative to the working directory) or `mysql://user:pass@host:port/db`.' },
     { key: 'dataDir', type: { t: 'text', maxLength: 4096, nonEmpty: true }, default: 'data', doc: 'Directory for data files (CDR spool, admin token); relative to the working directory.' },
     { key: 'adminHost', type: { t: 'ip' }, default: '127.0.0.1', doc: 'Admin API (HTTP, /api/v1 and /metrics) listen IP. Keep it on a private address.' },
-    { key: 'adminPort', type: PORT, default: 8080, doc: 'Admin API port.' },
+    { key: 'adminPort', type: { t: 'int', min: 0, max: 65535 }, default: 8080, doc: 'Admin API port (0 picks a free port, as tests do).' },
   ],
 };
 

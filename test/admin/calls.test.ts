@@ -114,7 +114,7 @@ test('a parameter change reaches the next call and not the current one; hang-up 
   assert.ok(talked > 1.5);
   assert.equal(d('ssw_gateway_pdd_seconds_count', { routing_gateway: 'carrier-a' }), 2);
   assert.equal(d('ssw_call_ended_total', { mapping_gateway: 'cust', end_reason: 'max-duration', answered: 'true' }), 1);
-  assert.equal(d('ssw_call_ended_total', { mapping_gateway: 'cust', end_reason: 'refused', answered: 'true' }), 1);
+  assert.equal(d('ssw_call_ended_total', { mapping_gateway: 'cust', end_reason: 'operator-release', answered: 'true' }), 1);
   assert.equal(d('ssw_sip_requests_total', { direction: 'in', method: 'INVITE' }), 2);
   assert.equal(d('ssw_sip_requests_total', { direction: 'out', method: 'INVITE' }), 2);
   assert.ok(d('ssw_sip_requests_total', { direction: 'out', method: 'BYE' }) >= 4, 'BYE on both legs of both calls');

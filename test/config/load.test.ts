@@ -270,9 +270,9 @@ test('missing network.yaml and YAML syntax errors name the file', () => {
 });
 
 test('errors from every file are collected into one error', () => {
-  const e = failLoad(dir({ server: 'adminPort: 0\n', params: 'SS_TRACE_MASK: LOUD\n', network: 'routingGateways: [{ name: r, address: 1.2.3.4, prefixes: [], port: 0 }]\n' }));
+  const e = failLoad(dir({ server: 'adminPort: 70000\n', params: 'SS_TRACE_MASK: LOUD\n', network: 'routingGateways: [{ name: r, address: 1.2.3.4, prefixes: [], port: 0 }]\n' }));
   assert.equal(e.code, 'SSW_ERR_CONFIG_INVALID', 'mixed errors are INVALID, not PARAM');
-  hasLine(e, 'server.yaml: adminPort: 0 is out of range');
+  hasLine(e, 'server.yaml: adminPort: 70000 is out of range');
   hasLine(e, 'params.yaml: SS_TRACE_MASK: "LOUD" is not allowed; allowed: "ERROR", "DEBUG"');
   hasLine(e, 'network.yaml: routingGateways[0].prefixes: [] has 0 entries; allowed: list of 1 or more');
   hasLine(e, 'network.yaml: routingGateways[0].port: 0 is out of range');
@@ -302,7 +302,7 @@ test('environment overrides', () => {
   // Empty variables are ignored.
   assert.equal(loadConfig(d, { env: { SSW_ADMIN_PORT: '' } }).server.adminPort, 8080);
   const e = failLoad(d, { SSW_ADMIN_PORT: 'http', SSW_SIP_IP: 'localhost', SSW_SIP_PORT: '65536' });
-  hasLine(e, 'environment: SSW_ADMIN_PORT: "http" is not a whole number; allowed: integer 1-65535');
+  hasLine(e, 'environment: SSW_ADMIN_PORT: "http" is not a whole number; allowed: integer 0-65535');
   hasLine(e, 'environment: SSW_SIP_IP: "localhost" is not an IP address');
   hasLine(e, 'environment: SSW_SIP_PORT: 65536 is out of range; allowed: integer 1-65535');
   // The overridden IP counts as a listen IP for routing gateways' localIp.

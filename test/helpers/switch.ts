@@ -33,6 +33,8 @@ export function writeConfig(n: TestNetwork): string {
   writeFileSync(join(dir, 'server.yaml'), stringify({
     listen: [{ ip: n.ip, port: n.port ?? 5060, transports: n.transports ?? ['udp', 'tcp'] }],
     drainSeconds: n.drainSeconds ?? 0,
+    // Port 0: spawned test switches never fight over the admin port 8080.
+    adminPort: 0,
     maxMessageBytes: n.maxMessageBytes ?? 65535,
     dataDir: join(dir, 'data'),
     dbUrl: `sqlite:${join(dir, 'data', 'ssw.db')}`,
