@@ -28,7 +28,8 @@ function check(buf: Buffer): void {
     const t0 = process.hrtime.bigint();
     const r: ParseResult = stream ? parser.parseStream(buf) : parser.parseDatagram(buf);
     const us = Number(process.hrtime.bigint() - t0) / 1000;
-    assert.ok(us < 50_000, `parse took ${us} µs`);
+    // A loose bound (the machine may be loaded): catches a parse that loops or goes quadratic.
+    assert.ok(us < 2_000_000, `parse took ${us} µs`);
     if (r.ok) {
       assert.ok(r.consumed > 0 && r.consumed <= buf.length);
       touch(r.msg);
