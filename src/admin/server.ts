@@ -15,6 +15,7 @@ import type { AdminContext } from './context.js';
 import { parameterRoutes } from './routes-params.js';
 import { callRoutes } from './routes-calls.js';
 import { systemRoutes } from './routes-system.js';
+import { engineRoutes } from './routes-engines.js';
 
 const log = componentLogger('admin');
 
@@ -137,6 +138,7 @@ export async function startAdmin(sw: Softswitch, opts: AdminOptions): Promise<Ad
   parameterRoutes(app, ctx);
   callRoutes(app, ctx);
   systemRoutes(app, ctx);
+  engineRoutes(app, ctx);
 
   const host = opts.host ?? '127.0.0.1';
   try {

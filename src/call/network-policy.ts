@@ -140,6 +140,12 @@ export class NetworkPolicy extends StaticPolicy {
     return super.ingress(src, msg);
   }
 
+  /** The callee as the mapping gateway's dial plan makes it (what rating and routing see). */
+  billedCallee(ingress: string, number: string): string {
+    const p = this.#mapPlans.get(ingress);
+    return p ? p.callee.transform(number).output : number;
+  }
+
   override rewriteIngress(call: CallRecord): void {
     const p = this.#mapPlans.get(call.ingress.name);
     if (!p) return;

@@ -1,0 +1,125 @@
+// Operator tools over the engines, through the real HTTP API: dial-plan and routing explain, CDR
+// query and CSV export, accounts and available time.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync, mkdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import { loadConfig } from '../../src/config/index.js';
+import { Softswitch } from '../../src/switch.js';
+import { createUa, invite, ackFor, inDialog, SDP_B, type Ua, type SipMsg } from '../helpers/sip-ua.js';
+import { startTestAdmin, RO_TOKEN, type TestAdmin } from './admin-helpers.js';
+
+const SW = '127.0.0.110';
+let dir: string;
+let sw: Softswitch;
+let admin: TestAdmin;
+let caller: Ua;
+let carrier: Ua;
+const t0 = Date.now();
+
+before(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'ssw-adm-eng-'));
+  mkdirSync(join(dir, 'rates'));
+  writeFileSync(join(dir, 'rates', 'std.csv'), 'prefix,area_name,call_type,rate,first_period,next_period,connection_fee,sections,effective_from,locked\n44,UK,international,0.6,1,1,0,,2020-01-01T00:00:00Z,0\n');
+  writeFileSync(join(dir, 'server.yaml'), stringify({ listen: [{ ip: SW, port: 5060, transports: ['udp'] }], drainSeconds: 0, dataDir: join(dir, 'data'), dbUrl: `sqlite:${join(dir, 'data', 'ssw.db')}` }));
+  writeFileSync(join(dir, 'params.yaml'), '{}\n');
+  writeFileSync(join(dir, 'network.yaml'), stringify({
+    accounts: [{ id: 'pre', name: 'p', prepaid: true, balance: '0.60', rateGroup: 'std' }],
+    mappingGateways: [{ name: 'cust', remoteIps: ['127.0.0.111'], account: 'pre', calleeRules: [{ from: '00', to: '' }] }],
+    routingGateways: [
+      { name: 'uk', address: '127.0.0.112', port: 5080, prefixes: ['44'], priority: 1, calleeRules: [{ from: '44', to: '0044' }] },
+      { name: 'any', address: '127.0.0.113', port: 5080, prefixes: ['*'], priority: 5, locked: true },
+    ],
+  }));
+  sw = new Softswitch(loadConfig(dir, { env: {} }));
+  await sw.start();
+  admin = await startTestAdmin(sw);
+  caller = createUa('127.0.0.111', 5070);
+  carrier = createUa('127.0.0.112', 5080, (rq, ua) => {
+    if (rq.method === 'INVITE') ua.respond(rq, 200, 'OK', { toTag: 'ok', contact: `sip:k@${ua.address}:5080`, content: SDP_B });
+    else if (rq.method !== 'ACK') ua.respond(rq, 200, 'OK');
+  });
+  const inv = invite(caller, SW, 5060, '0044123');
+  const ok = await new Promise<SipMsg>((resolve) => caller.send(inv, (rs) => { if (rs.status >= 200) resolve(rs); }));
+  caller.send(ackFor(inv, ok));
+  await new Promise((r) => setTimeout(r, 1100));
+  await new Promise<SipMsg>((resolve) => caller.send(inDialog('BYE', inv, ok, 2), resolve));
+  await sw.engines!.cdr.waitDrained(5000);
+});
+
+after(async () => {
+  caller.stop();
+  carrier.stop();
+  await admin.cleanup();
+  await sw.stop(0);
+  rmSync(dir, { recursive: true, force: true });
+});
+
+test('dial-plan explain: the reference\'s $ example, the rule that matched, and validator warnings', async () => {
+  const r = await admin.api('/api/v1/dialplans/explain', { method: 'POST', body: { rules: [{ from: '0134', to: '$$$' }, { from: '0', to: '0' }, { from: '0', to: '00' }], number: '0134131' } });
+  assert.equal(r.status, 200, r.text);
+  assert.equal(r.body.output, '013131');
+  assert.equal(r.body.matched, 0);
+  assert.ok(r.body.candidates.length >= 2);
+  assert.ok(r.body.warnings.some((w: { index: number }) => w.index === 2), 'the duplicate original is flagged');
+  const bad = await admin.api('/api/v1/dialplans/explain', { method: 'POST', body: { rules: [{ from: '0', to: '1-' }], number: '0' } });
+  assert.equal(bad.status, 400);
+  assert.equal(bad.body.error.code, 'SSW_ERR_ADMIN_VALIDATION');
+  assert.match(bad.body.error.message, /rule/i);
+});
+
+test('a configured gateway\'s dial plan can be asked with a read-only token', async () => {
+  const r = await admin.api('/api/v1/gateways/mapping/cust/dialplan?number=0044123', { token: RO_TOKEN });
+  assert.equal(r.status, 200, r.text);
+  assert.equal(r.body.output, '44123');
+  const none = await admin.api('/api/v1/gateways/routing/nope/dialplan?number=1');
+  assert.equal(none.status, 404);
+});
+
+test('routing explain: candidates in order, and why the others were left out', async () => {
+  const r = await admin.api('/api/v1/routing/explain?ingress=cust&number=0044123');
+  assert.equal(r.status, 200, r.text);
+  assert.equal(r.body.calleeAfterDialPlan, '44123');
+  assert.deepEqual(r.body.candidates.map((c: { gateway: string }) => c.gateway), ['uk']);
+  const any = r.body.considered.find((c: { gateway: string }) => c.gateway === 'any');
+  assert.equal(any.filtered, 'locked');
+  assert.equal(r.body.candidates[0].keys.prefixLength, 2);
+});
+
+test('CDR query finds the call with its three number forms and its fee; filters narrow it', async () => {
+  const r = await admin.api(`/api/v1/cdrs?from=${t0 - 60_000}&to=${Date.now() + 60_000}`);
+  assert.equal(r.status, 200, r.text);
+  assert.equal(r.body.total, 1);
+  const c = r.body.rows[0];
+  assert.equal(c.calleeAccess, '0044123');
+  assert.equal(c.calleeBilling, '44123');
+  assert.equal(c.calleeGateway, '0044123');
+  assert.equal(c.fee, '0.0200000');
+  const none = await admin.api(`/api/v1/cdrs?from=${t0 - 60_000}&to=${Date.now() + 60_000}&gateway=other`);
+  assert.equal(none.body.total, 0);
+  const wide = await admin.api(`/api/v1/cdrs?from=${t0 - 40 * 86_400_000}&to=${Date.now()}`);
+  assert.equal(wide.status, 400);
+  assert.match(wide.body.error.message, /31/);
+});
+
+test('CSV export of the range', async () => {
+  const r = await admin.api(`/api/v1/cdrs/export?from=${t0 - 60_000}&to=${Date.now() + 60_000}`);
+  assert.equal(r.status, 200);
+  assert.match(r.headers.get('content-type') ?? '', /text\/csv/);
+  const lines = r.text.trim().split('\n');
+  assert.equal(lines.length, 2);
+  assert.match(lines[1]!, /0044123/);
+});
+
+test('account and available time use the same code as authorization', async () => {
+  const a = await admin.api('/api/v1/accounts/pre');
+  assert.equal(a.status, 200, a.text);
+  assert.equal(a.body.balance, '0.5800000');
+  const t = await admin.api('/api/v1/accounts/pre/available-time?number=44999');
+  assert.deepEqual(t.body, { ok: true, seconds: 58 });
+  const no = await admin.api('/api/v1/accounts/pre/available-time?number=33');
+  assert.equal(no.body.ok, false);
+  assert.equal(no.body.reason, 'No matching rate');
+});
