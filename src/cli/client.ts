@@ -50,7 +50,7 @@ export class AdminClient {
       const e = json?.error;
       throw new ApiError(e?.code ?? `HTTP_${res.status}`, e?.message ?? (text.slice(0, 200) || res.statusText), res.status);
     }
-    return json as T;
+    return (json === undefined && text ? text : json) as T;
   }
 }
 

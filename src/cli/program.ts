@@ -17,6 +17,17 @@ interface Globals {
 
 const enc = encodeURIComponent;
 
+function toMs(t: string): number {
+  return /^\d+$/.test(t) ? Number(t) : Date.parse(t);
+}
+
+function explainText(r: any): string {
+  const head = `${r.number} -> ${r.output === '' ? '(empty)' : r.output}  ${r.matched >= 0 ? `(rule ${r.matched}: ${r.rule.from || '(empty)'} -> ${r.rule.to || '(empty)'})` : '(no rule matched: unchanged)'}\n`;
+  const rows = table(['#', 'FROM', 'TO', 'MATCHES', 'WHY'], (r.candidates as any[]).map((c) => [c.index, c.from, c.to, c.matches ? 'yes' : 'no', c.why]));
+  const warn = (r.warnings as any[]).map((w) => `warning: rule ${w.index}: ${w.message}\n`).join('');
+  return head + rows + warn;
+}
+
 /**
  * Runs the `ssw` command line over the admin API; resolves with the exit code (0 ok, 1 the API
  * refused or was unreachable, 2 usage). Never calls process.exit, so it can run in-process.
@@ -93,6 +104,60 @@ export async function runCli(argv: readonly string[], io: CliIo = { out: (s) => 
       'transactions server/client': `${p.transactions.server} / ${p.transactions.client}`, 'cdr queue': p.cdrQueueDepth, 'uptime s': p.uptimeSeconds,
     }));
   });
+
+  const dialplan = program.command('dialplan').description('what a dial plan does to a number');
+  dialplan.command('explain <number>').description('apply rules given here ("from->to", repeat --rule) and show the rule that matched')
+    .requiredOption('--rule <rule>', 'a rule "original->target" (or "original:target"); repeat for a rule set', (v: string, acc: string[]) => [...acc, v], [] as string[])
+    .action(async (number: string, o: { rule: string[] }) => {
+      const rules = o.rule.map((r) => {
+        const m = /^(.*?)(?:->|:)(.*)$/.exec(r.trim());
+        if (!m) throw new ApiError('SSW_ERR_CLI_USAGE', `rule ${JSON.stringify(r)} is not "from->to"`, 0);
+        return { from: m[1]!.trim(), to: m[2]!.trim() };
+      });
+      const r = await client().request('POST', '/api/v1/dialplans/explain', { rules, number });
+      print(r, () => explainText(r));
+    });
+  dialplan.command('gateway <kind> <name> <number>').description('a configured gateway\'s rules (kind: mapping or routing)')
+    .option('--caller', 'the caller rules instead of the callee rules')
+    .action(async (kind: string, name: string, number: string, o: { caller?: boolean }) => {
+      const r = await client().request('GET', `/api/v1/gateways/${enc(kind)}/${enc(name)}/dialplan?number=${enc(number)}&side=${o.caller ? 'caller' : 'callee'}`);
+      print(r, () => explainText(r));
+    });
+
+  program.command('route <ingress> <number>').description('explain where a call from this mapping gateway to this number would go, and why')
+    .action(async (ingress: string, number: string) => {
+      const r = await client().request('GET', `/api/v1/routing/explain?ingress=${enc(ingress)}&number=${enc(number)}`);
+      print(r, () => `${number} -> ${r.calleeAfterDialPlan} (sort: ${r.steps.join(', ')})\n` + table(['RANK', 'GATEWAY', 'PREFIX', 'PRIO', 'ASR', 'RATE', 'USAGE', 'FILTERED'],
+        (r.considered as any[]).map((c) => [c.rank >= 0 ? c.rank + 1 : '-', c.gateway, c.prefix || '*', c.keys.priority, c.keys.asr ?? '-', c.keys.rate ?? '-', c.keys.lineUsage, c.filtered ?? ''])) +
+        (r.endReason ? `no route: ${r.endReason}\n` : ''));
+    });
+
+  program.command('cdrs').description('search CDRs (default: the last hour); --csv exports the range')
+    .option('--from <time>', 'start (ISO time or epoch ms)').option('--to <time>', 'end (ISO time or epoch ms)')
+    .option('--account <id>').option('--gateway <name>').option('--caller <prefix>').option('--callee <prefix>').option('--reason <endReason>')
+    .option('--page <n>', 'page', '1').option('--page-size <n>', 'rows per page', '100').option('--csv', 'CSV of every CDR in the range')
+    .action(async (o: { from?: string; to?: string; account?: string; gateway?: string; caller?: string; callee?: string; reason?: string; page: string; pageSize: string; csv?: boolean }) => {
+      const to = o.to ? toMs(o.to) : Date.now();
+      const from = o.from ? toMs(o.from) : to - 3_600_000;
+      if (o.csv) {
+        io.out(await client().request('GET', `/api/v1/cdrs/export?from=${from}&to=${to}`));
+        return;
+      }
+      const q = new URLSearchParams({ from: String(from), to: String(to), page: o.page, pageSize: o.pageSize });
+      for (const [k, v] of [['account', o.account], ['gateway', o.gateway], ['callerPrefix', o.caller], ['calleePrefix', o.callee], ['endReason', o.reason]] as const) if (v) q.set(k, v);
+      const r = await client().request('GET', `/api/v1/cdrs?${q}`);
+      print(r, () => table(['START', 'CALLER', 'CALLEE', 'SENT', 'GATEWAY', 'HOLD s', 'FEE', 'END'], (r.rows as any[]).map((c) => [
+        new Date(c.startTime).toISOString(), c.callerAccess, c.calleeAccess, c.calleeGateway, c.egressGateway, (c.holdTimeMs / 1000).toFixed(1), c.fee, c.endReasonText || c.endReason,
+      ])) + `${r.total} CDR(s), page ${r.page}\n`);
+    });
+
+  program.command('account <id>').description('an account\'s balance and flags; with --number, how long it can talk to that number now')
+    .option('--number <number>', 'the "available time" query')
+    .action(async (id: string, o: { number?: string }) => {
+      const a = await client().request('GET', `/api/v1/accounts/${enc(id)}`);
+      const t = o.number ? await client().request('GET', `/api/v1/accounts/${enc(id)}/available-time?number=${enc(o.number)}`) : undefined;
+      print(t ? { ...a, availableTime: t } : a, () => keyValues({ ...a, ...(t ? { [`available to ${o.number}`]: t.ok ? `${t.seconds} s` : `refused: ${t.reason}` } : {}) }));
+    });
 
   program.command('health').description('is the switch up (and draining?)').action(async () => {
     const h = await client().request('GET', '/api/v1/health');

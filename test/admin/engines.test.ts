@@ -10,6 +10,7 @@ import { loadConfig } from '../../src/config/index.js';
 import { Softswitch } from '../../src/switch.js';
 import { createUa, invite, ackFor, inDialog, SDP_B, type Ua, type SipMsg } from '../helpers/sip-ua.js';
 import { startTestAdmin, RO_TOKEN, type TestAdmin } from './admin-helpers.js';
+import { runCli } from '../../src/cli/index.js';
 
 const SW = '127.0.0.110';
 let dir: string;
@@ -122,4 +123,35 @@ test('account and available time use the same code as authorization', async () =
   const no = await admin.api('/api/v1/accounts/pre/available-time?number=33');
   assert.equal(no.body.ok, false);
   assert.equal(no.body.reason, 'No matching rate');
+});
+
+async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const code = await runCli(['--url', admin.url, '--token', admin.token, ...args], { out: (s) => (out += s), err: (s) => (err += s), env: {} });
+  return { code, out, err };
+}
+
+test('CLI: ssw dialplan explain, for people and with --json', async () => {
+  const h = await cli('dialplan', 'explain', '02584316146', '--rule', '025->010', '--rule', '0->0');
+  assert.equal(h.code, 0, h.err);
+  assert.match(h.out, /02584316146 -> 01084316146 {2}\(rule 0: 025 -> 010\)/);
+  const j = await cli('--json', 'dialplan', 'explain', '0112345678', '--rule', '*->025*', '--rule', '01->00');
+  assert.equal(JSON.parse(j.out).output, '0012345678');
+  const bad = await cli('dialplan', 'explain', '1', '--rule', 'nonsense');
+  assert.equal(bad.code, 1);
+});
+
+test('CLI: ssw route, ssw cdrs (table and CSV), ssw account --number', async () => {
+  const r = await cli('--json', 'route', 'cust', '0044123');
+  assert.equal(r.code, 0, r.err);
+  assert.equal(JSON.parse(r.out).candidates[0].gateway, 'uk');
+  const c = await cli('cdrs', '--from', String(t0 - 60_000));
+  assert.equal(c.code, 0, c.err);
+  assert.match(c.out, /0044123/);
+  assert.match(c.out, /1 CDR\(s\)/);
+  const csv = await cli('cdrs', '--from', String(t0 - 60_000), '--csv');
+  assert.equal(csv.out.trim().split('\n').length, 2);
+  const a = await cli('--json', 'account', 'pre', '--number', '44999');
+  assert.equal(JSON.parse(a.out).availableTime.seconds, 58);
 });
