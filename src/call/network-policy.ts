@@ -1,7 +1,7 @@
 import type { LoadedConfig, MappingGateway, RoutingGateway } from '../config/types.js';
 import type { SipMessage } from '../wasm/sip.js';
 import type { Inbound } from '../sip/index.js';
-import { DialPlan, IDENTITY } from '../dialplan/index.js';
+import { DialPlan, IDENTITY, validateRules } from '../dialplan/index.js';
 import { rateCall, type AccountBook, type BillingSettings, type Grant } from '../billing/index.js';
 import { makeCdr, type CdrPipeline, type CdrRecord, type LedgerChange } from '../cdr/index.js';
 import { SswError } from '../util/errors.js';
@@ -282,6 +282,10 @@ function routeOutcome(o: AttemptOutcome): Parameters<typeof shouldTryNext>[0] {
 }
 
 function compilePlans(where: string, callee: readonly { from: string; to: string }[], caller: readonly { from: string; to: string }[]): Plans {
+  // Rules that can never match or that another rule shadows completely are legal but suspicious.
+  for (const [side, rules] of [['calleeRules', callee], ['callerRules', caller]] as const) {
+    for (const w of validateRules(rules).warnings) log.warn({ gateway: where, rules: side, index: w.index, rule: rules[w.index] }, `dial plan: ${w.message}`);
+  }
   try {
     return {
       callee: callee.length > 0 ? DialPlan.compile(callee) : IDENTITY,
