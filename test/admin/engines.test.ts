@@ -2,10 +2,8 @@
 // query and CSV export, accounts and available time.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync, mkdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { stringify } from 'yaml';
+import { rmSync } from 'node:fs';
+import { writeNetworkConfig } from '../helpers/switch.js';
 import { loadConfig } from '../../src/config/index.js';
 import { Softswitch } from '../../src/switch.js';
 import { createUa, invite, ackFor, inDialog, SDP_B, type Ua, type SipMsg } from '../helpers/sip-ua.js';
@@ -21,19 +19,14 @@ let carrier: Ua;
 const t0 = Date.now();
 
 before(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'ssw-adm-eng-'));
-  mkdirSync(join(dir, 'rates'));
-  writeFileSync(join(dir, 'rates', 'std.csv'), 'prefix,area_name,call_type,rate,first_period,next_period,connection_fee,sections,effective_from,locked\n44,UK,international,0.6,1,1,0,,2020-01-01T00:00:00Z,0\n');
-  writeFileSync(join(dir, 'server.yaml'), stringify({ listen: [{ ip: SW, port: 5060, transports: ['udp'] }], drainSeconds: 0, dataDir: join(dir, 'data'), dbUrl: `sqlite:${join(dir, 'data', 'ssw.db')}` }));
-  writeFileSync(join(dir, 'params.yaml'), '{}\n');
-  writeFileSync(join(dir, 'network.yaml'), stringify({
+  dir = writeNetworkConfig({ ip: SW, rates: { std: '44,UK,international,0.6,1,1,0,,2020-01-01T00:00:00Z,0\n' }, network: {
     accounts: [{ id: 'pre', name: 'p', prepaid: true, balance: '0.60', rateGroup: 'std' }],
     mappingGateways: [{ name: 'cust', remoteIps: ['127.0.0.111'], account: 'pre', calleeRules: [{ from: '00', to: '' }] }],
     routingGateways: [
       { name: 'uk', address: '127.0.0.112', port: 5080, prefixes: ['44'], priority: 1, calleeRules: [{ from: '44', to: '0044' }] },
       { name: 'any', address: '127.0.0.113', port: 5080, prefixes: ['*'], priority: 5, locked: true },
     ],
-  }));
+  } });
   sw = new Softswitch(loadConfig(dir, { env: {} }));
   await sw.start();
   admin = await startTestAdmin(sw);

@@ -2,10 +2,8 @@
 // balances and rates, the prepaid cut-off, and what lands in the store (CDR and balance).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync, mkdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { stringify } from 'yaml';
+import { rmSync } from 'node:fs';
+import { writeNetworkConfig } from '../helpers/switch.js';
 import { loadConfig } from '../../src/config/index.js';
 import { Softswitch } from '../../src/switch.js';
 import { NetworkPolicy, type CallRecord } from '../../src/call/index.js';
@@ -21,30 +19,29 @@ let caller: Ua;
 let carrier: Ua;
 const cdrs: Array<{ cdr: CdrRecord; rec: CallRecord }> = [];
 
-const DECK = 'prefix,area_name,call_type,rate,first_period,next_period,connection_fee,sections,effective_from,locked\n';
-
 before(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'ssw-np-'));
-  mkdirSync(join(dir, 'rates'));
-  writeFileSync(join(dir, 'rates', 'std.csv'), `${DECK}44,UK,international,0.6,6,6,0,,2020-01-01T00:00:00Z,0\n`);
-  writeFileSync(join(dir, 'rates', 'persec.csv'), `${DECK}44,UK,international,0.6,1,1,0,,2020-01-01T00:00:00Z,0\n`);
-  writeFileSync(join(dir, 'server.yaml'), stringify({ listen: [{ ip: SW, port: 5060, transports: ['udp'] }], drainSeconds: 0, dataDir: join(dir, 'data'), dbUrl: `sqlite:${join(dir, 'data', 'ssw.db')}` }));
-  writeFileSync(join(dir, 'params.yaml'), '{}\n');
-  writeFileSync(join(dir, 'network.yaml'), stringify({
-    accounts: [
-      { id: 'pre', name: 'prepaid', prepaid: true, balance: '1.00', rateGroup: 'std' },
-      { id: 'poor', name: 'poor', prepaid: true, balance: '0.001', rateGroup: 'std' },
-      { id: 'cut', name: 'cut', prepaid: true, balance: '0.03', rateGroup: 'persec' },
-    ],
-    mappingGateways: [
-      { name: 'cust', remoteIps: ['127.0.0.51'], account: 'pre', calleeRules: [{ from: '00', to: '' }], callerRules: [{ from: '*', to: '86*' }] },
-      { name: 'poor-gw', remoteIps: ['127.0.0.53'], account: 'poor' },
-      { name: 'cut-gw', remoteIps: ['127.0.0.54'], account: 'cut' },
-    ],
-    routingGateways: [
-      { name: 'uk', address: '127.0.0.52', port: 5080, prefixes: ['44'], calleeRules: [{ from: '*', to: '101*' }] },
-    ],
-  }));
+  dir = writeNetworkConfig({
+    ip: SW,
+    rates: {
+      std: '44,UK,international,0.6,6,6,0,,2020-01-01T00:00:00Z,0\n',
+      persec: '44,UK,international,0.6,1,1,0,,2020-01-01T00:00:00Z,0\n',
+    },
+    network: {
+      accounts: [
+        { id: 'pre', name: 'prepaid', prepaid: true, balance: '1.00', rateGroup: 'std' },
+        { id: 'poor', name: 'poor', prepaid: true, balance: '0.001', rateGroup: 'std' },
+        { id: 'cut', name: 'cut', prepaid: true, balance: '0.03', rateGroup: 'persec' },
+      ],
+      mappingGateways: [
+        { name: 'cust', remoteIps: ['127.0.0.51'], account: 'pre', calleeRules: [{ from: '00', to: '' }], callerRules: [{ from: '*', to: '86*' }] },
+        { name: 'poor-gw', remoteIps: ['127.0.0.53'], account: 'poor' },
+        { name: 'cut-gw', remoteIps: ['127.0.0.54'], account: 'cut' },
+      ],
+      routingGateways: [
+        { name: 'uk', address: '127.0.0.52', port: 5080, prefixes: ['44'], calleeRules: [{ from: '*', to: '101*' }] },
+      ],
+    },
+  });
   sw = new Softswitch(loadConfig(dir, { env: {} }));
   await sw.start();
   (sw.policy as NetworkPolicy).onCdr = (cdr, rec) => cdrs.push({ cdr, rec });

@@ -2,10 +2,8 @@
 // that fail in different ways, stop after busy, no route, customer capacity, and explain.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { stringify } from 'yaml';
+import { rmSync } from 'node:fs';
+import { writeNetworkConfig } from '../helpers/switch.js';
 import { loadConfig } from '../../src/config/index.js';
 import { Softswitch } from '../../src/switch.js';
 import { NetworkPolicy } from '../../src/call/index.js';
@@ -26,11 +24,8 @@ function carrier(ip: string, fn: (rq: SipMsg, ua: Ua) => void): void {
 }
 
 before(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'ssw-route-'));
-  writeFileSync(join(dir, 'server.yaml'), stringify({ listen: [{ ip: SW, port: 5060, transports: ['udp'] }], drainSeconds: 0, dataDir: join(dir, 'data'), dbUrl: `sqlite:${join(dir, 'data', 'ssw.db')}` }));
-  writeFileSync(join(dir, 'params.yaml'), '{}\n');
   const gw = (name: string, ip: string, prefixes: string[], priority: number, extra: object = {}) => ({ name, address: ip, port: 5080, prefixes, priority, ...extra });
-  writeFileSync(join(dir, 'network.yaml'), stringify({
+  dir = writeNetworkConfig({ ip: SW, network: {
     accounts: [{ id: 'a', name: 'a', prepaid: false, balance: '0' }],
     mappingGateways: [
       { name: 'cust', remoteIps: ['127.0.0.81'], account: 'a' },
@@ -42,7 +37,7 @@ before(async () => {
       gw('answers', '127.0.0.93', ['44'], 3),
       gw('busy', '127.0.0.94', ['449'], 1),
     ],
-  }));
+  } });
   sw = new Softswitch(loadConfig(dir, { env: {} }));
   await sw.start();
   policy = sw.policy as NetworkPolicy;

@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
@@ -96,4 +96,25 @@ export async function startSwitch(n: TestNetwork): Promise<RunningSwitch> {
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+export const RATE_DECK_HEADER = 'prefix,area_name,call_type,rate,first_period,next_period,connection_fee,sections,effective_from,locked\n';
+
+/**
+ * Writes a config folder for a switch with the full engines: one listen address, the store in the
+ * folder's data/ (or `dbUrl`), a network.yaml as given, and rate decks as `rates/<group>.csv`.
+ */
+export function writeNetworkConfig(o: { ip: string; network: object; rates?: Record<string, string>; dbUrl?: string; transports?: Array<'udp' | 'tcp'> }): string {
+  const dir = mkdtempSync(join(tmpdir(), 'ssw-net-'));
+  writeFileSync(join(dir, 'server.yaml'), stringify({
+    listen: [{ ip: o.ip, port: 5060, transports: o.transports ?? ['udp'] }], drainSeconds: 0, adminPort: 0,
+    dataDir: join(dir, 'data'), dbUrl: o.dbUrl ?? `sqlite:${join(dir, 'data', 'ssw.db')}`,
+  }));
+  writeFileSync(join(dir, 'params.yaml'), '{}\n');
+  writeFileSync(join(dir, 'network.yaml'), stringify(o.network));
+  if (o.rates) {
+    mkdirSync(join(dir, 'rates'));
+    for (const [name, rows] of Object.entries(o.rates)) writeFileSync(join(dir, 'rates', `${name}.csv`), RATE_DECK_HEADER + rows);
+  }
+  return dir;
 }

@@ -3,28 +3,26 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, writeFileSync, readFileSync, mkdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import mysql from 'mysql2/promise';
-import { stringify } from 'yaml';
+import { writeNetworkConfig } from '../helpers/switch.js';
 import { spawnSwitch } from '../helpers/process.js';
 import { runSipp } from '../helpers/sipp.js';
 import { mysqlDb, Relay } from './helpers.js';
 
-const DECK = 'prefix,area_name,call_type,rate,first_period,next_period,connection_fee,sections,effective_from,locked\n44,UK,international,0.6,1,1,0,,2020-01-01T00:00:00Z,0\n';
 const OPENING = 1000n * 10_000_000n;
 
-function network(dir: string, sw: string, carrier: string, dbUrl: string): void {
-  mkdirSync(join(dir, 'rates'), { recursive: true });
-  writeFileSync(join(dir, 'rates', 'std.csv'), DECK);
-  writeFileSync(join(dir, 'server.yaml'), stringify({ listen: [{ ip: sw, port: 5060, transports: ['udp'] }], drainSeconds: 0, dataDir: join(dir, 'data'), dbUrl }));
-  writeFileSync(join(dir, 'params.yaml'), '{}\n');
-  writeFileSync(join(dir, 'network.yaml'), stringify({
-    accounts: [{ id: 'pre', name: 'prepaid', prepaid: true, balance: '1000.00', rateGroup: 'std' }],
-    mappingGateways: [{ name: 'sipp', remoteIps: ['127.0.0.1'], account: 'pre' }],
-    routingGateways: [{ name: 'k', address: carrier, port: 5080, prefixes: ['44'] }],
-  }));
+function network(sw: string, carrier: string, dbUrl: string): string {
+  return writeNetworkConfig({
+    ip: sw, dbUrl,
+    rates: { std: '44,UK,international,0.6,1,1,0,,2020-01-01T00:00:00Z,0\n' },
+    network: {
+      accounts: [{ id: 'pre', name: 'prepaid', prepaid: true, balance: '1000.00', rateGroup: 'std' }],
+      mappingGateways: [{ name: 'sipp', remoteIps: ['127.0.0.1'], account: 'pre' }],
+      routingGateways: [{ name: 'k', address: carrier, port: 5080, prefixes: ['44'] }],
+    },
+  });
 }
 
 interface Tally { count: number; fees: bigint; byReason: Map<string, number>; callerCallIds: Set<string> }
@@ -76,8 +74,7 @@ test('MariaDB goes away for seconds while SIPp drives calls: every call is one C
   await db.drop();
   const relay = new Relay();
   await relay.up();
-  const dir = mkdtempSync(join(tmpdir(), 'ssw-fault-'));
-  network(dir, '127.0.0.70', '127.0.0.71', `mysql://root@127.0.0.1:${relay.port}/${db.name}`);
+  const dir = network('127.0.0.70', '127.0.0.71', `mysql://root@127.0.0.1:${relay.port}/${db.name}`);
   const carrier = uas('127.0.0.71');
   const proc = await spawnSwitch(dir);
   try {
@@ -108,8 +105,7 @@ test('MariaDB goes away for seconds while SIPp drives calls: every call is one C
 test('kill -9 under load: every call SIPp saw finish has its CDR, calls up at the crash get "server restart" CDRs, balance = sum of fees', { timeout: 120_000 }, async () => {
   const db = mysqlDb('kill');
   await db.drop();
-  const dir = mkdtempSync(join(tmpdir(), 'ssw-kill-'));
-  network(dir, '127.0.0.72', '127.0.0.73', db.url);
+  const dir = network('127.0.0.72', '127.0.0.73', db.url);
   const carrier = uas('127.0.0.73');
   const msgs = join(dir, 'uac-messages.log');
   let proc = await spawnSwitch(dir);

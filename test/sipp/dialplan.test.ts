@@ -3,10 +3,9 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, writeFileSync, readFileSync, existsSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { stringify } from 'yaml';
+import { writeNetworkConfig } from '../helpers/switch.js';
 import { spawnSwitch, type SwitchProcess } from '../helpers/process.js';
 import { runSipp } from '../helpers/sipp.js';
 
@@ -18,16 +17,13 @@ let uas: ChildProcess;
 const msgFile = () => join(dir, 'uas-messages.log');
 
 before(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'ssw-dp-sipp-'));
-  writeFileSync(join(dir, 'server.yaml'), stringify({ listen: [{ ip: SW, port: 5060, transports: ['udp'] }], drainSeconds: 0, dataDir: join(dir, 'data'), dbUrl: `sqlite:${join(dir, 'data', 'ssw.db')}` }));
-  writeFileSync(join(dir, 'params.yaml'), '{}\n');
-  writeFileSync(join(dir, 'network.yaml'), stringify({
+  dir = writeNetworkConfig({ ip: SW, network: {
     accounts: [{ id: 'a', name: 'a', prepaid: false, balance: '0' }],
     // Strip the international 00 and add a country code to the caller, before routing.
     mappingGateways: [{ name: 'sipp', remoteIps: ['127.0.0.1'], account: 'a', calleeRules: [{ from: '00', to: '' }], callerRules: [{ from: '*', to: '86*' }] }],
     // This carrier wants a tech prefix 101 on the called number and + on the calling one.
     routingGateways: [{ name: 'uk', address: CARRIER, port: 5080, prefixes: ['44'], calleeRules: [{ from: '*', to: '101*' }], callerRules: [{ from: '86', to: '+86' }] }],
-  }));
+  } });
   proc = await spawnSwitch(dir);
   uas = spawn('sipp', ['-sn', 'uas', '-i', CARRIER, '-p', '5080', '-nostdin', '-trace_msg', '-message_file', msgFile()], { cwd: dir, stdio: 'ignore' });
   await new Promise((r) => setTimeout(r, 400));
