@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { LoadedConfig } from './config/index.js';
 import { AccountBook, RateGroup, billingSettingsFrom, money, parseRateDeck, type BillingSettings } from './billing/index.js';
-import { openStore, type Store } from './store/index.js';
+import { openStore, resolveStoreUrl, type Store } from './store/index.js';
 import { lazySink, openCdrPipeline, type CdrPipeline } from './cdr/index.js';
 import { SswError } from './util/errors.js';
 import { componentLogger } from './util/log.js';
@@ -28,7 +28,7 @@ export interface Engines {
  */
 export async function openEngines(cfg: LoadedConfig): Promise<Engines> {
   const dataDir = resolve(cfg.server.dataDir);
-  const url = storeUrl(cfg.server.dbUrl);
+  const url = resolveStoreUrl(cfg.server.dbUrl);
   const timeZone = cfg.paramSet.str('SSW_TIME_ZONE');
   let store: Store | null = null;
   try {
@@ -56,12 +56,6 @@ export async function openEngines(cfg: LoadedConfig): Promise<Engines> {
       await store?.close();
     },
   };
-}
-
-/** `sqlite:` paths are relative to the working directory, as the docs say. */
-function storeUrl(url: string): string {
-  if (url.startsWith('sqlite:') && url !== 'sqlite::memory:') return `sqlite:${resolve(url.slice('sqlite:'.length))}`;
-  return url;
 }
 
 /** A rate group is the CSV deck `rates/<name>.csv` in the config folder. */

@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { AdminClient, ApiError, resolveToken } from './client.js';
 import { keyValues, table } from './table.js';
+import { addStoreCommands } from './store-commands.js';
 
 export interface CliIo {
   out(s: string): void;
@@ -158,6 +159,8 @@ export async function runCli(argv: readonly string[], io: CliIo = { out: (s) => 
       const t = o.number ? await client().request('GET', `/api/v1/accounts/${enc(id)}/available-time?number=${enc(o.number)}`) : undefined;
       print(t ? { ...a, availableTime: t } : a, () => keyValues({ ...a, ...(t ? { [`available to ${o.number}`]: t.ok ? `${t.seconds} s` : `refused: ${t.reason}` } : {}) }));
     });
+
+  addStoreCommands(program, io.out);
 
   program.command('health').description('is the switch up (and draining?)').action(async () => {
     const h = await client().request('GET', '/api/v1/health');

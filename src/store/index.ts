@@ -9,3 +9,4 @@ export { MONEY_SCALE, toMinor, formatMinor } from './money.js';
 export { DayNamer, cdrTableName } from './day.js';
 export { StoreErrors } from './errors.js';
 export type { StoredNetwork, StoredRate, StoredDialPlan, StoredPhone } from './network.js';
+export { resolveStoreUrl } from './url.js';
