@@ -25,7 +25,7 @@ for (let id = 1; id <= GATEWAYS; id++) {
     name: `carrier-${id}`, id, address: '10.0.0.1', port: 5060, transport: 'udp', localIp: '', prefixes,
     prefixPriority: rnd(3), priority: rnd(5), weight: 1, groups: [`g${id % 5}`], locked: rnd(50) === 0,
     capacity: 100, cps: 50, calleeRules: [], callerRules: [],
-    timeouts: { invite: 0, trying: 0, sessionProgress: 0, sessionProgressSdp: 0, ringing: 0 },
+    timeouts: { invite: 0, trying: 0, sessionProgress: 0, sessionProgressSdp: 0, ringing: 0 }, probeSeconds: 0,
   }));
 }
 const mapping = withMappingDefaults({

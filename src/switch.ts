@@ -1,7 +1,7 @@
 import type { LoadedConfig } from './config/index.js';
 import { SipParser, type SipMessage, type ParseResult } from './wasm/sip.js';
 import { TimerWheel, TransactionLayer, TransportLayer, timerConfig, type Inbound, type LocalAddress } from './sip/index.js';
-import { B2bua, NetworkPolicy, type CallPolicy, type CallRecord } from './call/index.js';
+import { B2bua, GatewayProber, NetworkPolicy, type CallPolicy, type CallRecord } from './call/index.js';
 import { openEngines, type Engines } from './engines.js';
 import { componentLogger } from './util/log.js';
 
@@ -34,6 +34,8 @@ export class Softswitch {
   policy: CallPolicy;
   /** Store, CDR journal and accounts (null when a test gives its own policy). */
   engines: Engines | null = null;
+  /** OPTIONS probing of routing gateways with probeSeconds > 0. */
+  prober: GatewayProber | null = null;
   readonly counters: SwitchCounters = { parseErrors: 0, parseErrorsAnswered: 0 };
   /** Listeners told of every ended call after the policy's callEnded (metrics, admin); they must not throw. */
   readonly onCallEnded: Array<(rec: CallRecord) => void> = [];
@@ -67,10 +69,13 @@ export class Softswitch {
     if (this.#ownPolicy) {
       this.engines = await openEngines(this.config);
       const e = this.engines;
-      this.policy = this.#tap(new NetworkPolicy(this.config, { book: e.book, settings: e.settings, cdr: e.cdr }));
+      const policy = new NetworkPolicy(this.config, { book: e.book, settings: e.settings, cdr: e.cdr });
+      this.policy = this.#tap(policy);
       this.b2bua.policy = this.policy;
+      this.prober = new GatewayProber(this.config.network.routingGateways, { tx: this.tx, transport: this.transport, wheel: this.wheel, health: policy.health });
     }
     await this.transport.start();
+    this.prober?.start();
     this.wheel.start();
     log.info({ listen: this.transport.locals.map((l) => `${l.ip}:${l.port}/${l.transports.join('+')}`) }, 'SIP listening');
   }
@@ -86,6 +91,7 @@ export class Softswitch {
   async stop(drainMs = this.config.server.drainSeconds * 1000): Promise<void> {
     if (this.#stopped) return;
     this.#stopped = true;
+    this.prober?.stop();
     await this.b2bua.drain(drainMs);
     // Give the BYEs of hung-up calls a moment on the wire before the sockets close.
     if (this.b2bua.calls.size > 0 || drainMs > 0) await new Promise((r) => setTimeout(r, 200));
@@ -100,7 +106,8 @@ export class Softswitch {
   #tap<P extends CallPolicy>(policy: P): P {
     const policyEnded = policy.callEnded.bind(policy);
     policy.callEnded = (rec) => {
-      policyEnded(rec);
+      // Keep the policy's promise: the BYE that ended the call waits on it (CDR durability).
+      const durable = policyEnded(rec);
       for (const l of this.onCallEnded) {
         try {
           l(rec);
@@ -108,6 +115,7 @@ export class Softswitch {
           log.error({ err, flowNo: rec.flowNo }, 'onCallEnded listener failed');
         }
       }
+      return durable;
     };
     return policy;
   }

@@ -4,3 +4,4 @@ export { Call, CallState, Leg } from './call.js';
 export { StaticPolicy } from './static-policy.js';
 export { NetworkPolicy, toCdr, END_REASON_TEXT, type NetworkPolicyDeps } from './network-policy.js';
 export { EndDirection, type CallPolicy, type CallRecord, type EndReason, type Attempt, type AttemptOutcome, type Authorization, type RouteCandidate, type NumberForms } from './types.js';
+export { GatewayProber } from './prober.js';

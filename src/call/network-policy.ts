@@ -8,9 +8,10 @@ import { SswError } from '../util/errors.js';
 import { componentLogger } from '../util/log.js';
 import { monotonicMs, wallClockMs } from '../util/time.js';
 import { StaticPolicy } from './static-policy.js';
+import { logHealthChange } from './prober.js';
 import type { AttemptOutcome, Authorization, CallRecord, EndReason, RouteCandidate } from './types.js';
 import {
-  RoutingTable, QualityStats, Limiter, LineUsage, admitCall, shouldTryNext, mapFailure, withRoutingDefaults, withMappingDefaults,
+  RoutingTable, QualityStats, Limiter, LineUsage, GatewayHealth, admitCall, shouldTryNext, mapFailure, withRoutingDefaults, withMappingDefaults,
   type MappingGatewayPolicy, type RoutingGatewayPolicy, type RouteResult, type AttemptPhase, type EndReason as RouteEndReason,
 } from '../routing/index.js';
 
@@ -71,6 +72,10 @@ export class NetworkPolicy extends StaticPolicy {
   readonly quality: QualityStats;
   readonly limiter = new Limiter();
   readonly usage = new LineUsage(0);
+  /** Up/down per routing gateway from OPTIONS probes (GatewayProber); unprobed gateways are up. */
+  readonly health: GatewayHealth;
+  /** Health flips so far, for metrics. */
+  healthChanges = 0;
   #ticker: NodeJS.Timeout | null = null;
   /** Called with each CDR after it was handed to the journal (tests, metrics). */
   onCdr: ((cdr: CdrRecord, rec: CallRecord) => void) | null = null;
@@ -84,6 +89,11 @@ export class NetworkPolicy extends StaticPolicy {
     this.#table = RoutingTable.build(cfg.network.routingGateways.map((g) => withRoutingDefaults(g)));
     for (const m of cfg.network.mappingGateways) this.#mappings.set(m.name, withMappingDefaults(m));
     this.quality = new QualityStats(cfg.paramSet);
+    const names = new Map(cfg.network.routingGateways.map((g) => [g.id, g.name]));
+    this.health = new GatewayHealth((c) => {
+      this.healthChanges++;
+      logHealthChange(names.get(c.gatewayId) ?? String(c.gatewayId), c.up);
+    });
     const every = (deps.checkpointSeconds ?? 10) * 1000;
     if (deps.cdr) {
       this.#ticker = setInterval(() => this.#checkpointAll(), every);
@@ -100,7 +110,7 @@ export class NetworkPolicy extends StaticPolicy {
   /** Where this call would go and why: the same code path as real calls (explain). */
   explain(call: Pick<CallRecord, 'ingress' | 'callee' | 'params'>, nowWall = wallClockMs()): RouteResult {
     const mapping = this.#mappings.get(call.ingress.name) ?? withMappingDefaults(call.ingress);
-    return this.#table.route({ mapping, callee: call.callee.billed, nowWall, nowMono: monotonicMs() }, { params: call.params, quality: this.quality, limiter: this.limiter, usage: this.usage });
+    return this.#table.route({ mapping, callee: call.callee.billed, nowWall, nowMono: monotonicMs() }, { params: call.params, quality: this.quality, limiter: this.limiter, usage: this.usage, health: this.health });
   }
 
   override routeCandidates(call: CallRecord): RouteCandidate[] {

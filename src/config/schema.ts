@@ -165,6 +165,7 @@ export const NETWORK_SPEC: FileSpec = {
           default: {},
           doc: 'Per-phase timeouts in seconds.',
         },
+        { key: 'probeSeconds', type: { t: 'int', min: 0, max: 3600, unit: 's' }, default: 0, doc: 'Send OPTIONS to this carrier every this many seconds; one that stops answering (or answers 503) is taken out of routing until it answers again. 0 = no probing.' },
       ]),
       default: [],
       doc: 'Egress gateways: carriers calls are sent to.',

@@ -78,6 +78,8 @@ export interface RoutingGateway {
   readonly cps: number;
   readonly calleeRules: readonly DialRule[];
   readonly callerRules: readonly DialRule[];
+  /** OPTIONS probe interval in seconds; 0 = no probing (the gateway counts as up). */
+  readonly probeSeconds: number;
   /** Per-gateway timeouts in seconds; 0 = use the SS_SIP_TIMEOUT_* parameter. */
   readonly timeouts: {
     readonly invite: number;

@@ -117,6 +117,7 @@ export async function readNetwork(db: Kysely<any>): Promise<StoredNetwork> {
     calleeRules: json(r.callee_rules), callerRules: json(r.caller_rules),
   }));
   const routingGateways: RoutingGateway[] = (await db.selectFrom('routing_gateways').selectAll().orderBy('name').execute()).map((r) => ({
+    probeSeconds: 0,
     ...extraBack(r.extra),
     name: String(r.name), id: Number(r.gw_id), address: String(r.address), port: Number(r.port), transport: String(r.transport) as Transport,
     localIp: String(r.local_ip), prefixes: json(r.prefixes), prefixPriority: Number(r.prefix_priority), priority: Number(r.priority),

@@ -78,7 +78,16 @@ test('dial plans: the carrier receives the numbers rewritten at both ends; the C
   assert.match(b.headers.to.uri, /^sip:10144123@/);
   assert.match(b.headers.from.uri, /^sip:861000@/);
   await new Promise((r) => setTimeout(r, 1200));
-  caller.send(inDialog('BYE', inv, ok, 2));
+  // The BYE is answered only once the call's CDR is on disk: make the journal's acknowledgement
+  // slow (300 ms) and see the 200 wait for it.
+  const pipe = sw.engines!.cdr;
+  const write = pipe.write.bind(pipe);
+  let durableAt = 0;
+  pipe.write = (rec, o) => write(rec, o).then(() => new Promise<void>((r) => setTimeout(r, 300))).then(() => { durableAt = performance.now(); });
+  const byeSent = performance.now();
+  const byeOk = await new Promise<number>((resolve) => caller.send(inDialog('BYE', inv, ok, 2), () => resolve(performance.now())));
+  pipe.write = write;
+  assert.ok(durableAt > 0 && byeOk >= durableAt && byeOk - byeSent >= 300, `the 200 to BYE came ${(byeOk - byeSent).toFixed(0)} ms after the BYE, after the CDR was durable`);
   const cdr = await waitCdr((c) => c.calleeAccess === '0044123');
   assert.equal(cdr.calleeBilling, '44123');
   assert.equal(cdr.calleeGateway, '10144123');

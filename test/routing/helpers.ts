@@ -8,7 +8,7 @@ export function gw(id: number, over: Partial<RoutingGatewayPolicy> = {}): Routin
     name: `gw${id}`, id, address: '127.0.0.1', port: 5080 + id, transport: 'udp', localIp: '',
     prefixes: [''], prefixPriority: 0, priority: 0, weight: 1, groups: [], locked: false, capacity: 0, cps: 0,
     calleeRules: [], callerRules: [],
-    timeouts: { invite: 0, trying: 0, sessionProgress: 0, sessionProgressSdp: 0, ringing: 0 },
+    timeouts: { invite: 0, trying: 0, sessionProgress: 0, sessionProgressSdp: 0, ringing: 0 }, probeSeconds: 0,
     ...over,
   });
 }

@@ -30,7 +30,7 @@ export const NETWORK: StoredNetwork = {
     name: 'carrier-a', id: 1, address: '127.0.0.1', port: 5080, transport: 'udp', localIp: '', prefixes: [''],
     prefixPriority: 0, priority: 1, weight: 100, groups: ['g1'], locked: false, capacity: 0, cps: 0,
     calleeRules: [], callerRules: [{ from: '1', to: '+1' }],
-    timeouts: { invite: 0, trying: 5, sessionProgress: 0, sessionProgressSdp: 0, ringing: 120 },
+    timeouts: { invite: 0, trying: 5, sessionProgress: 0, sessionProgressSdp: 0, ringing: 120 }, probeSeconds: 10,
   }],
   rateGroups: ['retail', 'wholesale'],
   rates: [
