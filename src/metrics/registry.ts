@@ -1,7 +1,7 @@
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Softswitch } from '../switch.js';
-import type { CallRecord } from '../call/index.js';
+import { NetworkPolicy, type CallRecord } from '../call/index.js';
 import { ALL_REFUSALS } from '../billing/index.js';
 import { METRIC_DEFS, DEFAULT_METRICS_PREFIX, type MetricDef } from './catalog.js';
 
@@ -151,6 +151,17 @@ export class SswMetrics {
     return {
       ssw_call_active: () => gauge('ssw_call_active').set(sw.b2bua.calls.size),
       ssw_call_started_total: () => this.#sync('ssw_call_started_total', {}, sw.b2bua.counters.attempts),
+      ssw_gateway_up: () => {
+        const g = gauge('ssw_gateway_up');
+        g.reset();
+        const p = sw.policy;
+        if (!(p instanceof NetworkPolicy)) return;
+        for (const gw of sw.config.network.routingGateways) if (gw.probeSeconds > 0) g.set({ routing_gateway: gw.name }, p.health.isUp(gw.id) ? 1 : 0);
+      },
+      ssw_gateway_health_changes_total: () => {
+        const p = sw.policy;
+        if (p instanceof NetworkPolicy) this.#sync('ssw_gateway_health_changes_total', {}, p.healthChanges);
+      },
       ssw_call_gateway_active: () => {
         const g = gauge('ssw_call_gateway_active');
         g.reset();

@@ -8,6 +8,7 @@ import { Softswitch } from '../../src/switch.js';
 import { NetworkPolicy } from '../../src/call/index.js';
 import type { CdrRecord } from '../../src/cdr/index.js';
 import { writeNetworkConfig } from '../helpers/switch.js';
+import { SswMetrics } from '../../src/metrics/index.js';
 import { createUa, type Ua } from '../helpers/sip-ua.js';
 import { rawExchange, rawInvite, statusOf } from '../helpers/raw.js';
 
@@ -71,6 +72,14 @@ test('when it stops answering it is taken out of routing, and calls go straight 
   p1Answers = false;
   await until(() => offered().considered.find((c) => c.gateway.name === 'probed')?.filtered === 'down', 6000, 'probed marked down');
   assert.equal(policy.healthChanges, 1);
+  const metrics = new SswMetrics(sw, { processMetrics: false });
+  try {
+    const text = await metrics.text();
+    assert.match(text, /^ssw_gateway_up\{routing_gateway="probed"\} 0$/m);
+    assert.match(text, /^ssw_gateway_health_changes_total 1$/m);
+  } finally {
+    metrics.close();
+  }
   const invitesBefore = p1.received.filter((r) => r.method === 'INVITE').length;
   const got = await rawExchange('127.0.0.131', SW, 5060, rawInvite('127.0.0.131', SW, 5060, '44777'), 3000);
   assert.equal(statusOf(got.find((m) => statusOf(m) >= 200) ?? ''), 486);
