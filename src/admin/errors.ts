@@ -14,6 +14,8 @@ export const adminErrors = {
   rateLimited: createError('SSW_ERR_ADMIN_RATE_LIMITED', 429),
   callNotFound: createError('SSW_ERR_ADMIN_CALL_NOT_FOUND', 404),
   internal: createError('SSW_ERR_ADMIN_INTERNAL', 500),
+  /** A part the request needs (the store) cannot be reached right now. */
+  unavailable: createError('SSW_ERR_ADMIN_UNAVAILABLE', 503),
   /** Start-up: a token file is unreadable or malformed. */
   tokens: createError('SSW_ERR_ADMIN_TOKENS', 500),
   /** Start-up: params-overrides.json holds a value the registry refuses. */

@@ -4,7 +4,7 @@ import { errorResponses } from './context.js';
 import { adminErrors } from './errors.js';
 import { DialPlan, validateRules, type DialRule } from '../dialplan/index.js';
 import { NetworkPolicy } from '../call/index.js';
-import { formatMoney } from '../billing/index.js';
+import { formatMoney, parseMoney } from '../billing/index.js';
 import { isSswError } from '../util/errors.js';
 import type { CdrRecord } from '../cdr/index.js';
 
@@ -132,6 +132,43 @@ export const engineRoutes: RouteModule = (app, ctx) => {
     };
   });
 
+  app.post<{ Params: { id: string }; Body: { amount: string; memo?: string; requestId?: string } }>('/api/v1/accounts/:id/recharge', {
+    schema: {
+      summary: 'Add money to an account (extends its expiry by SERVER_PAY_DELAY_CUSTOMER_EXPIRE_DAY); recorded in the ledger. `requestId` makes a retry apply once', tags: ['accounts'],
+      params: { type: 'object', required: ['id'], properties: { id: { type: 'string' } } },
+      body: { type: 'object', required: ['amount'], additionalProperties: false, properties: { amount: { type: 'string', maxLength: 40, description: 'decimal, e.g. "25.00"' }, memo: { type: 'string', maxLength: 200 }, requestId: { type: 'string', maxLength: 100 } } },
+      response: { 200: { type: 'object', properties: { id: { type: 'string' }, balance: { type: 'string' }, expiresAt: { type: ['integer', 'null'] }, applied: { type: 'boolean' } } }, ...errorResponses(400, 403, 404, 503) },
+    },
+  }, async (req) => {
+    const e = engines();
+    const id = req.params.id;
+    if (!e.book.account(id)) throw adminErrors.notFound(`no account ${JSON.stringify(id)}`);
+    const m = parseMoney(req.body.amount);
+    if (!m.ok || m.value <= 0n) throw adminErrors.validation(`amount ${JSON.stringify(req.body.amount)} is not a positive decimal amount`);
+    if (!e.store) throw adminErrors.unavailable('the store is not reachable: a recharge is only taken once it is stored');
+    const now = Date.now();
+    const ref = `recharge:${req.body.requestId ?? `${now}-${Math.random().toString(36).slice(2)}`}`;
+    // The store first (durable, idempotent by ref), then the balance calls see.
+    const applied = await e.store.applyLedger([{ account: id, amount: m.value, reason: 'recharge' }], ref, now);
+    if (applied.length > 0) e.book.recharge(id, m.value, now, req.body.memo ?? 'recharge');
+    const a = e.book.account(id)!;
+    return { id, balance: formatMoney(a.balance), expiresAt: a.expiresAt, applied: applied.length > 0 };
+  });
+
+  app.get<{ Params: { id: string } }>('/api/v1/accounts/:id/ledger', {
+    schema: {
+      summary: 'Every stored balance change of an account (calls, recharges, adjustments) with the running balance, oldest first', tags: ['accounts'],
+      params: { type: 'object', required: ['id'], properties: { id: { type: 'string' } } },
+      response: { 200: { type: 'object', properties: { entries: { type: 'array', items: { type: 'object', additionalProperties: true } } } }, ...errorResponses(404, 503) },
+    },
+  }, async (req) => {
+    const e = engines();
+    if (!e.book.account(req.params.id)) throw adminErrors.notFound(`no account ${JSON.stringify(req.params.id)}`);
+    if (!e.store) throw adminErrors.unavailable('the store is not reachable right now');
+    const rows = await e.store.ledger(req.params.id);
+    return { entries: rows.map((r) => jsonSafe(r)) };
+  });
+
   app.get<{ Params: { id: string }; Querystring: { number: string } }>('/api/v1/accounts/:id/available-time', {
     schema: {
       summary: 'How many seconds this account can talk to this number now (the same code as call authorization); a refusal names its reason', tags: ['accounts'],
@@ -168,5 +205,12 @@ function explainRules(rules: readonly DialRule[], number: string) {
 
 /** A CDR as JSON: money as decimal strings (never floats), times as epoch ms. */
 function cdrView(c: CdrRecord): Record<string, unknown> {
-  return { ...c, fee: formatMoney(c.fee), vendorCost: formatMoney(c.vendorCost) };
+  return jsonSafe(c);
+}
+
+/** Money (bigint) as decimal strings for JSON. */
+function jsonSafe(o: object): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(o)) out[k] = typeof v === 'bigint' ? formatMoney(v) : v;
+  return out;
 }

@@ -152,12 +152,23 @@ export async function runCli(argv: readonly string[], io: CliIo = { out: (s) => 
       ])) + `${r.total} CDR(s), page ${r.page}\n`);
     });
 
-  program.command('account <id>').description('an account\'s balance and flags; with --number, how long it can talk to that number now')
+  program.command('account <id>').description('an account\'s balance and flags; --number: how long it can talk to that number now; --history: its ledger')
     .option('--number <number>', 'the "available time" query')
-    .action(async (id: string, o: { number?: string }) => {
+    .option('--history', 'every balance change with the running balance')
+    .action(async (id: string, o: { number?: string; history?: boolean }) => {
       const a = await client().request('GET', `/api/v1/accounts/${enc(id)}`);
       const t = o.number ? await client().request('GET', `/api/v1/accounts/${enc(id)}/available-time?number=${enc(o.number)}`) : undefined;
-      print(t ? { ...a, availableTime: t } : a, () => keyValues({ ...a, ...(t ? { [`available to ${o.number}`]: t.ok ? `${t.seconds} s` : `refused: ${t.reason}` } : {}) }));
+      const h = o.history ? await client().request('GET', `/api/v1/accounts/${enc(id)}/ledger`) : undefined;
+      print({ ...a, ...(t ? { availableTime: t } : {}), ...(h ? { ledger: h.entries } : {}) }, () =>
+        keyValues({ ...a, ...(t ? { [`available to ${o.number}`]: t.ok ? `${t.seconds} s` : `refused: ${t.reason}` } : {}) }) +
+        (h ? table(['TIME', 'REASON', 'AMOUNT', 'BALANCE', 'REF'], (h.entries as any[]).map((e) => [new Date(e.time).toISOString(), e.reason, e.amount, e.balanceAfter, e.ref])) : ''));
+    });
+
+  program.command('recharge <id> <amount>').description('add money to an account (extends its expiry); --request-id makes a retry apply once')
+    .option('--memo <text>').option('--request-id <id>')
+    .action(async (id: string, amount: string, o: { memo?: string; requestId?: string }) => {
+      const r = await client().request('POST', `/api/v1/accounts/${enc(id)}/recharge`, { amount, ...(o.memo ? { memo: o.memo } : {}), ...(o.requestId ? { requestId: o.requestId } : {}) });
+      print(r, () => `${r.applied ? 'recharged' : 'already applied'}: ${id} balance ${r.balance}\n`);
     });
 
   addStoreCommands(program, io.out);

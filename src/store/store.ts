@@ -193,6 +193,16 @@ export class Store {
     });
   }
 
+  /**
+   * Applies balance changes that come with no CDR (recharge, adjustment) in one transaction; `ref`
+   * makes it idempotent (a retried request applies once). Returns the balances after.
+   */
+  async applyLedger(changes: readonly LedgerChange[], ref: string, time: number): Promise<BatchResult['applied']> {
+    this.#open();
+    const entry = { cdr: { flowNo: ref, endTime: time } as CdrRecord, ledger: changes };
+    return this.#db.transaction().execute((tx) => this.#applyLedger(tx, [entry], false));
+  }
+
   async #applyLedger(tx: Kysely<any>, entries: readonly CdrEntry[], assumeNew: boolean): Promise<BatchResult['applied'][number][]> {
     const wanted: { c: LedgerChange; ref: string; time: number }[] = [];
     for (const e of entries) for (const c of e.ledger ?? []) wanted.push({ c, ref: e.cdr.flowNo, time: e.cdr.endTime });

@@ -148,3 +148,27 @@ test('CLI: ssw route, ssw cdrs (table and CSV), ssw account --number', async () 
   const a = await cli('--json', 'account', 'pre', '--number', '44999');
   assert.equal(JSON.parse(a.out).availableTime.seconds, 58);
 });
+
+test('recharge through the API: stored first, applied once per request id, visible in the ledger and to calls', async () => {
+  const r = await admin.api('/api/v1/accounts/pre/recharge', { method: 'POST', body: { amount: '1.00', requestId: 'r-1' } });
+  assert.equal(r.status, 200, r.text);
+  assert.equal(r.body.balance, '1.5800000');
+  assert.equal(r.body.applied, true);
+  const again = await admin.api('/api/v1/accounts/pre/recharge', { method: 'POST', body: { amount: '1.00', requestId: 'r-1' } });
+  assert.equal(again.body.applied, false);
+  assert.equal(again.body.balance, '1.5800000');
+  assert.equal(await sw.engines!.store!.balance('pre'), 15_800_000n);
+  const bad = await admin.api('/api/v1/accounts/pre/recharge', { method: 'POST', body: { amount: '-5' } });
+  assert.equal(bad.status, 400);
+  const ro = await admin.api('/api/v1/accounts/pre/recharge', { method: 'POST', body: { amount: '1' }, token: RO_TOKEN });
+  assert.equal(ro.status, 403);
+  const h = await admin.api('/api/v1/accounts/pre/ledger');
+  assert.deepEqual(h.body.entries.map((e: { reason: string }) => e.reason), ['call', 'recharge']);
+  assert.equal(h.body.entries[1].balanceAfter, '1.5800000');
+  const t = await admin.api('/api/v1/accounts/pre/available-time?number=44999');
+  assert.equal(t.body.seconds, 158);
+  const c = await cli('--json', 'recharge', 'pre', '0.42', '--request-id', 'r-2');
+  assert.equal(JSON.parse(c.out).balance, '2.0000000');
+  const hist = await cli('account', 'pre', '--history');
+  assert.match(hist.out, /recharge/);
+});
