@@ -29,7 +29,7 @@ const program = new Command()
   .option('--pinned-rates <list>', 'fixed rates for the pinned variant (default 300,600; quick 200; "" = none)')
   .option('--reps <n>', 'repeated holds per fixed rate (default 3, quick 2)')
   .option('--held <list>', 'concurrent calls to hold (default 10000,50000; quick 400)')
-  .option('--held-max-s <s>', 'time bound of one concurrency run (default 150, quick 12)')
+  .option('--held-max-s <s>', 'time bound of one concurrency run (default 150, quick 15)')
   .option('--no-baseline', 'skip the SIPp -> SIPp baseline')
   .option('--no-latency', 'skip the wire capture')
   .option('--noise <cores>', 'foreign CPU (cores) above which a hold is noisy (default 0.35)')
@@ -48,7 +48,7 @@ const cpuRates = list('cpuRates', '300,600,1000', '100,200');
 const pinnedRates = list('pinnedRates', '300,600', '200');
 const reps = num('reps', 3, 2);
 const heldTargets = list('held', '10000,50000', '400');
-const heldMaxS = num('heldMaxS', 150, 12);
+const heldMaxS = num('heldMaxS', 150, 15);
 const noiseCores = o.noise !== undefined ? Number(o.noise) : 0.35;
 const callHoldMs = 1000;
 const configDir = join(ROOT, 'bench', 'config');

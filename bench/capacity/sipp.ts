@@ -1,6 +1,6 @@
 // SIPp as carriers (UAS) and as the customer (UAC), with the counters the pass rule needs.
 import { type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync, writeFileSync, mkdtempSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -92,6 +92,7 @@ export async function runUac(o: UacOptions): Promise<UacResult> {
   clearInterval(sampler);
   const st = readStats(stf);
   const rtt = readRtt(dir);
+  rmSync(dir, { recursive: true, force: true });
   return { code, ...st, achievedCps: rtt.achieved, rtdMs: rtt.rtd, sippCpuMs: cpu, tail: out.slice(-1500) };
 }
 
