@@ -107,7 +107,7 @@ async function main(): Promise<number> {
   for (let i = 0; i < searches; i++) {
     await quiet();
     progress(`CPS search ${i + 1}/${searches}: ramp from ${start} CPS, ${holdS} s holds`);
-    const s = await search(switchEnv(), { ...hopt('switch'), start, cap, within: quick ? 0 : 0.05, maxHolds: quick ? 3 : 12 });
+    const s = await search(switchEnv(), { ...hopt('switch'), start, cap, within: quick ? 0 : 0.05, maxHolds: quick ? 3 : 8 });
     for (const h of s.holds) loadRss.push(h.rssMb);
     stores.push(...s.stores);
     found.push(s);
@@ -122,7 +122,7 @@ async function main(): Promise<number> {
     await quiet();
     progress('baseline: SIPp -> SIPp');
     baseline = await search(() => openEnv(configDir, { direct: true, pinned: false }),
-      { ...hopt('direct'), callees: null, start: quick ? cap * 2 : Math.max(start, Math.round(max.median || start)), cap: quick ? cap * 2 : cap * 3, within: quick ? 0 : 0.05, maxHolds: quick ? 1 : 8 });
+      { ...hopt('direct'), callees: null, start: quick ? cap * 2 : Math.max(start, Math.round(max.median || start)), cap: quick ? cap * 2 : cap * 3, within: quick ? 0 : 0.05, maxHolds: quick ? 1 : 5 });
   }
 
   // 3. CPU per call at fixed rates (below the maximum), unpinned and pinned; repeated holds.

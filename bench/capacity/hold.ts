@@ -58,7 +58,7 @@ async function holdOnce(env: Env, rate: number, o: HoldOptions): Promise<HoldRes
   try {
     r = await runUac({
       target: `127.0.0.1:${direct ? PORTS.directUas : PORTS.switch}`, localPort: direct ? PORTS.directUac : PORTS.uac, rate, calls,
-      holdMs: o.callHoldMs, callees: o.callees, timeoutS: o.holdS + Math.ceil(o.callHoldMs / 1000) + 40, pin: env.pin,
+      holdMs: o.callHoldMs, callees: o.callees, timeoutS: o.holdS + Math.ceil(o.callHoldMs / 1000) + 15, pin: env.pin,
     });
   } finally {
     clearInterval(rssTimer);
