@@ -57,6 +57,13 @@ function holdRow(h: HoldResult, search: string): string {
   return `| ${search} | ${h.kind} | ${h.rate} | ${h.pass ? 'pass' : '**fail**'} | ${h.successful} | ${h.failed} (${failPct.toFixed(2)} %) | ${h.retransmissions} | ${f0(h.achievedCps)} | ${h.kind.startsWith('direct') ? '-' : f3(h.switchCpuMsPerCall)} | ${f0(h.rtdP50)} / ${f0(h.rtdP90)} | ${f2(h.foreignCores)}${h.noisy ? ' (noisy)' : ''} |`;
 }
 
+/** One point per x: the median of the y values measured at it (repeated holds at one rate). */
+function medianByRate(points: ReadonlyArray<readonly [number, number]>): Array<readonly [number, number]> {
+  const by = new Map<number, number[]>();
+  for (const [x, y] of points) by.set(x, [...(by.get(x) ?? []), y]);
+  return [...by].map(([x, ys]) => [x, spread(ys).median] as const);
+}
+
 /** Writes the report folder and returns the path of its README.md. */
 export function writeReport(dir: string, r: Results): string {
   mkdirSync(dir, { recursive: true });
@@ -155,7 +162,7 @@ export function writeReport(dir: string, r: Results): string {
     { name: 'switch INVITE in->out p50 (wire)', color: '#1f77b4', points: r.latency.map((p) => [p.rate, p.inviteP50] as const) },
     { name: 'switch INVITE in->out p90 (wire)', color: '#ff7f0e', points: r.latency.map((p) => [p.rate, p.inviteP90] as const) },
     { name: '100 Trying p90 (wire)', color: '#2ca02c', points: r.latency.map((p) => [p.rate, p.tryingP90] as const) },
-    { name: 'SIPp INVITE->200 p90 through the switch', color: '#9467bd', points: allSwitch.filter((h) => Number.isFinite(h.rtdP90)).map((h) => [h.rate, h.rtdP90] as const) },
+    { name: 'SIPp INVITE->200 p90 through the switch (median per rate)', color: '#9467bd', points: medianByRate(allSwitch.filter((h) => Number.isFinite(h.rtdP90)).map((h) => [h.rate, h.rtdP90] as const)) },
   ]));
   L.push('## Charts', '', '![failed calls against offered CPS](failure-rate.svg)', '', '![latency against offered CPS](latency.svg)', '');
   L.push('## Noise and caveats', '',
