@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { spawnTracked, stopProcess } from './procs.js';
+import { readStats } from '../../test/helpers/sipp.js';
 
 /** shared/sipp (the reference scenarios) and bench/sipp (ours), as source folders. */
 export const SHARED_SIPP = process.env.SSW_SIPP_DIR ?? fileURLToPath(new URL('../../../../shared/sipp/', import.meta.url));
@@ -104,17 +105,6 @@ function readCpu(pid: number): number {
   } catch {
     return 0;
   }
-}
-
-/** Cumulative counters from the last line of SIPp's -trace_stat CSV (-1 when it wrote none). */
-function readStats(file: string): { successful: number; failed: number; retransmissions: number } {
-  if (!existsSync(file)) return { successful: -1, failed: -1, retransmissions: -1 };
-  const lines = readFileSync(file, 'utf8').trim().split('\n');
-  if (lines.length < 2) return { successful: -1, failed: -1, retransmissions: -1 };
-  const head = lines[0]!.split(';');
-  const last = lines[lines.length - 1]!.split(';');
-  const col = (name: string) => Number(last[head.indexOf(name)] ?? -1);
-  return { successful: col('SuccessfulCall(C)'), failed: col('FailedCall(C)'), retransmissions: col('Retransmissions(C)') };
 }
 
 /** Per-call response times (-trace_rtt) and the placing rate they imply. */

@@ -29,8 +29,8 @@ export function runSipp(args: string[], timeoutMs: number): { child: ChildProces
   return { child, done };
 }
 
-/** Reads the cumulative counters from the last line of SIPp's -trace_stat CSV. */
-function readStats(file: string): { successful: number; failed: number; retransmissions: number } {
+/** Reads the cumulative counters from the last line of SIPp's -trace_stat CSV (-1 when it wrote none). */
+export function readStats(file: string): { successful: number; failed: number; retransmissions: number } {
   if (!existsSync(file)) return { successful: -1, failed: -1, retransmissions: -1 };
   const lines = readFileSync(file, 'utf8').trim().split('\n');
   if (lines.length < 2) return { successful: -1, failed: -1, retransmissions: -1 };
@@ -38,9 +38,4 @@ function readStats(file: string): { successful: number; failed: number; retransm
   const last = lines[lines.length - 1]!.split(';');
   const col = (name: string) => Number(last[head.indexOf(name)] ?? -1);
   return { successful: col('SuccessfulCall(C)'), failed: col('FailedCall(C)'), retransmissions: col('Retransmissions(C)') };
-}
-
-/** Starts a SIPp UAS that runs until killed. */
-export function sippUas(args: string[]): ChildProcess {
-  return spawn('sipp', [...args, '-nostdin', '-bg'], { stdio: 'ignore' });
 }
