@@ -2,7 +2,7 @@ import type { SipMessage } from '../wasm/sip.js';
 import type { RoutingGateway } from '../config/types.js';
 import {
   newBranch, newCallId, newTag, ALLOW,
-  type ClientHandler, type ClientTransaction, type Inbound, type LocalAddress, type OutRequest, type Peer, type ServerTransaction,
+  type ClientHandler, type ClientTransaction, type LocalAddress, type OutRequest, type Peer, type ServerTransaction,
 } from '../sip/index.js';
 import type { Timer } from '../sip/index.js';
 import { monotonicMs, wallClockMs } from '../util/time.js';
@@ -520,7 +520,7 @@ export class Call implements ClientHandler {
     return this.b2b.callEnded(this);
   }
 
-  /** Pending 2xx ACK bookkeeping for a retransmitted 2xx on leg b. */
+  /** The carrier of the current (or answering) attempt. */
   get answeredLeg(): RoutingGateway | null {
     return this.#attempt?.gateway ?? null;
   }
@@ -566,4 +566,3 @@ export function hostport(host: string, port: number): string {
   return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
 }
 
-export type { Inbound };

@@ -1,6 +1,4 @@
-import type { LoadedConfig, MappingGateway, RoutingGateway } from '../config/types.js';
-import type { SipMessage } from '../wasm/sip.js';
-import type { Inbound } from '../sip/index.js';
+import type { LoadedConfig } from '../config/types.js';
 import { DialPlan, IDENTITY, validateRules } from '../dialplan/index.js';
 import { rateCall, type AccountBook, type BillingSettings, type Grant } from '../billing/index.js';
 import { makeCdr, type CdrPipeline, type CdrRecord, type LedgerChange } from '../cdr/index.js';
@@ -144,10 +142,6 @@ export class NetworkPolicy extends StaticPolicy {
       return reason === 'no-route' ? { status: f.sipCode, reason: 'No Available Router' } : { status: f.sipCode };
     }
     return super.failureStatus(call, reason, carrierStatus);
-  }
-
-  override ingress(src: Inbound, msg: SipMessage): MappingGateway | null {
-    return super.ingress(src, msg);
   }
 
   /** The callee as the mapping gateway's dial plan makes it (what rating and routing see). */
@@ -344,4 +338,3 @@ export function toCdr(call: CallRecord, holdMs: number, fee: bigint, billedSecon
   });
 }
 
-export type { RoutingGateway };
