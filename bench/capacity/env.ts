@@ -17,7 +17,7 @@ export interface Env {
   /** CPU ms used so far by the switch, the carriers, and the whole machine. */
   sample(): { sw: number; uas: number; machine: number };
   rssMb(): number;
-  /** Calls SIPp placed through this switch (holds add to it). */
+  /** Calls SIPp started through this switch (INVITEs sent, finished or not; holds add to it). */
   placed: number;
   /** Stops everything; for a switch, then counts the CDRs and the balance it wrote to its store. */
   close(): Promise<StoreCheck | null>;

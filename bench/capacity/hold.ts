@@ -68,7 +68,9 @@ async function holdOnce(env: Env, rate: number, o: HoldOptions): Promise<HoldRes
   const swCpu = b.sw - a.sw;
   const foreign = Math.max(0, (b.machine - a.machine) - swCpu - (b.uas - a.uas) - r.sippCpuMs) / 1000 / seconds;
   const placed = Math.max(0, r.successful) + Math.max(0, r.failed);
-  env.placed += placed;
+  // The store check counts every INVITE SIPp sent: a failing hold stops SIPp with calls still in flight, which are
+  // neither successful nor failed in its statistics but reach the switch and get their CDR.
+  env.placed += Math.max(placed, r.created);
   const pass = r.successful >= 0 && placed >= calls && r.failed * 1000 < calls && r.achievedCps >= 0.97 * rate;
   return {
     kind: o.kind, rate, calls, successful: r.successful, failed: r.failed, retransmissions: r.retransmissions, achievedCps: r.achievedCps,

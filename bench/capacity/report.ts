@@ -112,8 +112,8 @@ export function writeReport(dir: string, r: Results): string {
   L.push('', `Median over searches: **${fmtSpread(r.max, 0)} CPS**; clean maximum ${fmtSpread(r.cleanMax, 0)} CPS.`, '');
   L.push('## CDRs and billing', '',
     'After each switch process stopped (SIGTERM, which flushes the CDR journal), its store was opened: one CDR per call',
-    'placed is expected, and the prepaid account (opening balance 100,000,000.00, in minor units below) must have been debited.', '',
-    '| switch process | calls placed | CDRs in store | bench account balance (minor units) |', '|---|---|---|---|');
+    'SIPp started (INVITE sent, SIPp\'s TotalCallCreated) is expected, and the prepaid account (opening balance 100,000,000.00, in minor units below) must have been debited.', '',
+    '| switch process | calls started | CDRs in store | bench account balance (minor units) |', '|---|---|---|---|');
   r.stores.forEach((c, i) => L.push(`| ${i + 1} | ${c.placed} | ${c.cdrs}${c.cdrs === c.placed ? '' : ' (differs)'} | ${c.balanceMinor} |`));
   L.push('');
   L.push('## Switch CPU per call', '',

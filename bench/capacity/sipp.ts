@@ -58,6 +58,8 @@ export interface UacOptions {
 
 export interface UacResult {
   readonly code: number | null;
+  /** Calls SIPp started (INVITE sent), whether they finished before it stopped or not. */
+  readonly created: number;
   readonly successful: number;
   readonly failed: number;
   readonly retransmissions: number;

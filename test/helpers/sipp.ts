@@ -5,6 +5,8 @@ import { join } from 'node:path';
 
 export interface SippResult {
   code: number | null;
+  /** Calls SIPp started (an INVITE sent), finished or not. */
+  created: number;
   successful: number;
   failed: number;
   retransmissions: number;
@@ -30,12 +32,13 @@ export function runSipp(args: string[], timeoutMs: number): { child: ChildProces
 }
 
 /** Reads the cumulative counters from the last line of SIPp's -trace_stat CSV (-1 when it wrote none). */
-export function readStats(file: string): { successful: number; failed: number; retransmissions: number } {
-  if (!existsSync(file)) return { successful: -1, failed: -1, retransmissions: -1 };
+export function readStats(file: string): { created: number; successful: number; failed: number; retransmissions: number } {
+  const none = { created: -1, successful: -1, failed: -1, retransmissions: -1 };
+  if (!existsSync(file)) return none;
   const lines = readFileSync(file, 'utf8').trim().split('\n');
-  if (lines.length < 2) return { successful: -1, failed: -1, retransmissions: -1 };
+  if (lines.length < 2) return none;
   const head = lines[0]!.split(';');
   const last = lines[lines.length - 1]!.split(';');
   const col = (name: string) => Number(last[head.indexOf(name)] ?? -1);
-  return { successful: col('SuccessfulCall(C)'), failed: col('FailedCall(C)'), retransmissions: col('Retransmissions(C)') };
+  return { created: col('TotalCallCreated'), successful: col('SuccessfulCall(C)'), failed: col('FailedCall(C)'), retransmissions: col('Retransmissions(C)') };
 }
