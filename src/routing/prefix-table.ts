@@ -6,7 +6,7 @@
 import { Piscina } from 'piscina';
 import { createError } from '../util/errors.js';
 import { WasmTrie } from '../wasm/trie.js';
-import { compileImage, packPrefixes, type CompileResult, type PackedPrefixes } from './trie-image.js';
+import { compileImage, packPrefixes, type CompileOptions, type CompileResult, type PackedPrefixes } from './trie-image.js';
 
 export interface PrefixEntry { readonly prefix: string; readonly value: number }
 export interface PrefixMatch { readonly value: number; readonly length: number }
@@ -36,8 +36,8 @@ export class PrefixTable {
   }
 
   /** Compiles in this thread (blocks it: keep for small tables); throws a coded error on a bad prefix. */
-  static build(entries: readonly PrefixEntry[]): PrefixTable {
-    const r = compileImage(packEntries(entries));
+  static build(entries: readonly PrefixEntry[], options?: CompileOptions): PrefixTable {
+    const r = compileImage(packEntries(entries), options);
     if (!r.ok) throw compileFailed(r);
     return new PrefixTable(new WasmTrie(new Uint8Array(r.image)), r.image.byteLength, r.entries, r.nodes);
   }
@@ -70,7 +70,7 @@ export class PrefixTable {
   /** The first (longest, earliest inserted) match, or null. */
   longest(number: string): PrefixMatch | null {
     const t = this.#live();
-    return t.lookup(number) === 0 ? null : { value: t.matchValue(0), length: t.matchLength(0) };
+    return t.longest(number) === 0 ? null : { value: t.matchValue(0), length: t.matchLength(0) };
   }
 
   /** Allocation-free form: calls fn(value, length) for each match, longest first; returns the count. */

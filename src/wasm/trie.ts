@@ -18,6 +18,7 @@ export interface TrieExports {
   heapBase(): number;
   loadImage(ptr: number, len: number): number;
   lookup(len: number): number;
+  longest(len: number): number;
 }
 
 let compiled: WebAssembly.Module | undefined;
@@ -42,9 +43,11 @@ function abortImport(): never {
 
 export class WasmTrie {
   readonly #x: TrieExports;
-  #buf: ArrayBuffer;
-  #u8: Uint8Array;
-  #i32: Int32Array;
+  // Views made once: the memory is grown before the image goes in, and nothing grows it after (the
+  // module allocates nothing and exports no grow), so they never go stale. Checking
+  // `memory.buffer` on every lookup cost more than the walk on small tables.
+  readonly #u8: Uint8Array;
+  readonly #i32: Int32Array;
   readonly #in: number;
   readonly #inCap: number;
   readonly #out32: number; // output region as an Int32Array index
@@ -54,9 +57,9 @@ export class WasmTrie {
   constructor(image: Uint8Array, preloaded?: TrieExports) {
     this.#x = preloaded ?? WasmTrie.#grown(image.byteLength);
     const base = this.#x.heapBase();
-    this.#buf = this.#x.memory.buffer as ArrayBuffer;
-    this.#u8 = new Uint8Array(this.#buf);
-    this.#i32 = new Int32Array(this.#buf);
+    const buf = this.#x.memory.buffer as ArrayBuffer;
+    this.#u8 = new Uint8Array(buf);
+    this.#i32 = new Int32Array(buf);
     if (!preloaded) this.#u8.set(image, base);
     const rc = this.#x.loadImage(base, image.byteLength);
     if (rc !== 0) throw imageInvalid(`trie image rejected (${rc})`);
@@ -91,17 +94,18 @@ export class WasmTrie {
     return x;
   }
 
-  #views(): void {
-    if (this.#x.memory.buffer !== this.#buf) {
-      this.#buf = this.#x.memory.buffer as ArrayBuffer;
-      this.#u8 = new Uint8Array(this.#buf);
-      this.#i32 = new Int32Array(this.#buf);
-    }
-  }
-
   /** Looks the number up; returns how many matches matchValue/matchLength can read (longest first). */
   lookup(number: string): number {
-    this.#views();
+    return this.#x.lookup(this.#put(number));
+  }
+
+  /** Only the longest match (its first value): returns 1 and sets match 0, or returns 0. */
+  longest(number: string): number {
+    return this.#x.longest(this.#put(number));
+  }
+
+  // Writes the number's characters to the input region; returns how many.
+  #put(number: string): number {
     const u8 = this.#u8;
     const len = number.length < this.#inCap ? number.length : this.#inCap;
     const p = this.#in;
@@ -109,7 +113,7 @@ export class WasmTrie {
       const c = number.charCodeAt(i);
       u8[p + i] = c > 255 ? 0 : c; // keep e.g. U+0130 from truncating to the digit '0'
     }
-    return this.#x.lookup(len);
+    return len;
   }
 
   /** Value of match i of the last lookup. */

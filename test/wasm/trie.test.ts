@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { PrefixTable, MapPrefixTable, createCompilePool, type PrefixEntry } from '../../src/routing/index.js';
+import { PrefixTable, MapPrefixTable, createCompilePool, compileImage, packPrefixes, MAX_TOP_DIGITS, type PrefixEntry } from '../../src/routing/index.js';
 
 const E = (prefix: string, value: number): PrefixEntry => ({ prefix, value });
 
@@ -53,6 +53,60 @@ test('property: lookup equals the Map baseline on random tables and numbers', ()
     }),
     { numRuns: 200 },
   );
+});
+
+const digitString = (min: number, max: number) =>
+  fc.array(fc.constantFrom(...'0123456789'), { minLength: min, maxLength: max }).map((a) => a.join(''));
+
+test('property: every top-table depth K gives the Map baseline, all matches and longest', () => {
+  // K cuts the trie into a top table and clusters; each K moves matches between the top trie,
+  // the table's shallow refs and the clusters, so every K must agree with the oracle.
+  fc.assert(
+    fc.property(
+      fc.array(digitString(0, 8), { maxLength: 80 }),
+      fc.array(fc.oneof(digitString(0, 10), fc.tuple(digitString(0, 7), fc.constantFrom('#', '+', 'a', '\u0130'), digitString(0, 3)).map((t) => t.join(''))), { minLength: 1, maxLength: 30 }),
+      fc.integer({ min: 0, max: MAX_TOP_DIGITS }),
+      (prefixes, numbers, k) => {
+        const entries = prefixes.map((p, i) => E(p, i * 7 - 100)); // negative values too
+        const t = PrefixTable.build(entries, { topDigits: k });
+        const base = new MapPrefixTable(entries);
+        for (const n of [...numbers, ...prefixes]) {
+          assert.deepEqual(t.lookup(n), base.lookup(n), `lookup ${n} at K=${k}`);
+          assert.deepEqual(t.longest(n), base.longest(n), `longest ${n} at K=${k}`);
+          assert.equal(t.matchCount(n), base.lookup(n).length);
+        }
+        t.release();
+      },
+    ),
+    { numRuns: 400 },
+  );
+});
+
+test('a large table gets a top table (K > 0) and still equals the Map baseline', () => {
+  // Dense 3-9 digit prefixes, some nested, so the default K lands at 3 or more and numbers cross
+  // from the top trie into clusters.
+  const entries: PrefixEntry[] = [];
+  let x = 7;
+  const next = () => (x = (Math.imul(x, 1664525) + 1013904223) >>> 0);
+  for (let i = 0; i < 60_000; i++) entries.push(E(String(next()).slice(0, 3 + (next() % 7)), i));
+  const r = compileImage(packPrefixes(entries.map((e) => e.prefix), entries.map((e) => e.value)));
+  assert.ok(r.ok);
+  const k = new Uint32Array(r.image, 0, 4)[3]!;
+  assert.ok(k >= 3, `K = ${k}`);
+  const t = PrefixTable.build(entries);
+  const base = new MapPrefixTable(entries);
+  for (let i = 0; i < 20_000; i++) {
+    const n = i % 3 === 0 ? entries[next() % entries.length]!.prefix + String(next()) : String(next()) + String(next());
+    assert.deepEqual(t.lookup(n), base.lookup(n), n);
+    assert.deepEqual(t.longest(n), base.longest(n), n);
+  }
+  t.release();
+});
+
+test('topDigits outside 0-6 is a coded error', () => {
+  const r = compileImage(packPrefixes(['1'], [1]), { topDigits: 7 });
+  assert.equal(r.ok, false);
+  assert.equal(!r.ok && r.code, 'SSW_ERR_TRIE_BAD_INPUT');
 });
 
 test('buildInPool gives the same table as build', async () => {
