@@ -11,9 +11,16 @@ export interface PackedPrefixes {
   readonly values: Int32Array;
 }
 
+export type CompileFailure = { readonly ok: false; readonly code: string; readonly message: string };
 export type CompileResult =
   | { readonly ok: true; readonly image: ArrayBuffer; readonly nodes: number; readonly entries: number }
-  | { readonly ok: false; readonly code: string; readonly message: string };
+  | CompileFailure;
+/** compileInto's result: the image is `bytes` long, in the region the caller handed out. */
+export type CompileInfo =
+  | { readonly ok: true; readonly bytes: number; readonly nodes: number; readonly entries: number }
+  | CompileFailure;
+/** Hands out a zeroed region of exactly `bytes` (4-aligned) for the image, or null if too large. */
+export type ImageRegion = (bytes: number) => Uint8Array | null;
 
 const MAGIC = 0x33525450; // "PTR3"
 const HEADER_BYTES = 48;
@@ -54,8 +61,18 @@ export function packPrefixes(prefixes: readonly string[], values: ArrayLike<numb
 }
 
 
-/** Compiles packed prefixes to an image; never throws on bad input, returns a coded result. */
+/** Compiles packed prefixes to an image in a new ArrayBuffer; never throws on bad input, returns a coded result. */
 export function compileImage(input: PackedPrefixes, options: CompileOptions = {}): CompileResult {
+  let image: ArrayBuffer | undefined;
+  const r = compileInto(input, (bytes) => new Uint8Array((image = new ArrayBuffer(bytes))), options);
+  return r.ok ? { ok: true, image: image!, nodes: r.nodes, entries: r.entries } : r;
+}
+
+/**
+ * Compiles packed prefixes straight into a region the caller hands out once the size is known
+ * (e.g. a shared WASM memory, so the image is never copied); never throws on bad input.
+ */
+export function compileInto(input: PackedPrefixes, region: ImageRegion, options: CompileOptions = {}): CompileInfo {
   const { bytes, offsets, values } = input;
   const n = values.length;
   if (offsets.length !== n + 1) {
@@ -158,10 +175,14 @@ export function compileImage(input: PackedPrefixes, options: CompileOptions = {}
     return { ok: false, code: 'SSW_ERR_TRIE_IMAGE_TOO_LARGE', message: `a trie image of ${total} bytes exceeds the 31-bit offsets` };
   }
 
-  const image = new ArrayBuffer(total);
-  const u16 = new Uint16Array(image);
-  const u32 = new Uint32Array(image);
-  const i32 = new Int32Array(image);
+  const out = region(total);
+  if (out === null) {
+    return { ok: false, code: 'SSW_ERR_TRIE_IMAGE_TOO_LARGE', message: `a trie image of ${total} bytes does not fit one instance` };
+  }
+  // total is a multiple of 8 and the region 4-aligned, so every view below covers it exactly
+  const u16 = new Uint16Array(out.buffer, out.byteOffset, total >> 1);
+  const u32 = new Uint32Array(out.buffer, out.byteOffset, total >> 2);
+  const i32 = new Int32Array(out.buffer, out.byteOffset, total >> 2);
   u32.set([MAGIC, nodes, n, k, top, topBlocksOff, topValuesOff, tableOff, clustersOff, clusterCount, total, 0]);
   // Where each node's next value goes, as an index into i32.
   const valueSlot = new Int32Array(nodes);
@@ -237,7 +258,7 @@ export function compileImage(input: PackedPrefixes, options: CompileOptions = {}
     at += clusterBytes(root);
   }
   for (let e = 0; e < n; e++) i32[valueSlot[entryNode[e]!]!++] = values[e]!;
-  return { ok: true, image, nodes, entries: n };
+  return { ok: true, bytes: total, nodes, entries: n };
 }
 
 // The deepest level K (<= 6) whose table (10^K slots) costs at most 2 bytes per node and whose
