@@ -187,22 +187,26 @@ export function compileInto(input: PackedPrefixes, region: ImageRegion, options:
   // Where each node's next value goes, as an index into i32.
   const valueSlot = new Int32Array(nodes);
 
-  // Top trie: blocks of 4 nodes (u16 bitmaps at u16 index 8b..8b+3 of the block area, childRank
-  // at u32 index 4b+2, valueRank at 4b+3), in breadth-first order.
-  let childCursor = 1;
-  let valueCursor = 0;
-  for (let i = 0; i < top; i++) {
-    const old = order[i]!;
-    const b = (topBlocksOff >> 2) + (i >> 2) * 4;
-    if ((i & 3) === 0) { u32[b + 2] = childCursor; u32[b + 3] = valueCursor; }
-    let bm = 0;
-    for (let d = 0; d < 10; d++) {
-      if (children[old * 10 + d]! !== 0) { bm |= 1 << d; childCursor++; }
+  // Writes `count` nodes of `list` (breadth-first order, list[0] numbered 0) as blocks of 4 at
+  // byte offset blocksAt: u16 bitmaps at u16 index 8b..8b+3, childRank at u32 index 4b+2,
+  // valueRank at 4b+3. Their values go from i32 index valuesAt on, node by node.
+  const writeBlocks = (list: Int32Array, count: number, blocksAt: number, valuesAt: number): void => {
+    let childCursor = 1;
+    let valueCursor = 0;
+    for (let i = 0; i < count; i++) {
+      const old = list[i]!;
+      const b = (blocksAt >> 2) + (i >> 2) * 4;
+      if ((i & 3) === 0) { u32[b + 2] = childCursor; u32[b + 3] = valueCursor; }
+      let bm = 0;
+      for (let d = 0; d < 10; d++) {
+        if (children[old * 10 + d]! !== 0) { bm |= 1 << d; childCursor++; }
+      }
+      u16[(blocksAt >> 1) + (i >> 2) * 8 + (i & 3)] = bm | (counts[old]! << 10);
+      valueSlot[old] = valuesAt + valueCursor;
+      valueCursor += counts[old]!;
     }
-    u16[(topBlocksOff >> 1) + (i >> 2) * 8 + (i & 3)] = bm | (counts[old]! << 10);
-    valueSlot[old] = (topValuesOff >> 2) + valueCursor;
-    valueCursor += counts[old]!;
-  }
+  };
+  writeBlocks(order, top, topBlocksOff, topValuesOff >> 2); // the top trie
 
   // Table: a slot under a missing child of a top node gets that node's deepest match (a shallow
   // ref); a slot reaching depth K gets the depth-K node's cluster (below). `inherit` is the ref
@@ -237,24 +241,13 @@ export function compileInto(input: PackedPrefixes, region: ImageRegion, options:
     u32[at >> 2] = k === 0 ? NONE : inherit[root]!;
     const valuesAt = 8 + ((subNodes[root]! + 3) >> 2) * 16;
     u32[(at >> 2) + 1] = valuesAt;
-    const blocks = at + 8;
     queue[0] = root;
     let qTail = 1;
-    childCursor = 1;
-    valueCursor = 0;
     for (let h = 0; h < qTail; h++) {
-      const old = queue[h]!;
-      const b = (blocks >> 2) + (h >> 2) * 4;
-      if ((h & 3) === 0) { u32[b + 2] = childCursor; u32[b + 3] = valueCursor; }
-      let bm = 0;
-      for (let d = 0; d < 10; d++) {
-        const c = children[old * 10 + d]!;
-        if (c !== 0) { bm |= 1 << d; queue[qTail++] = c; childCursor++; }
-      }
-      u16[(blocks >> 1) + (h >> 2) * 8 + (h & 3)] = bm | (counts[old]! << 10);
-      valueSlot[old] = ((at + valuesAt) >> 2) + valueCursor;
-      valueCursor += counts[old]!;
+      const base = queue[h]! * 10;
+      for (let d = 0; d < 10; d++) if (children[base + d]! !== 0) queue[qTail++] = children[base + d]!;
     }
+    writeBlocks(queue, qTail, at + 8, (at + valuesAt) >> 2);
     at += clusterBytes(root);
   }
   for (let e = 0; e < n; e++) i32[valueSlot[entryNode[e]!]!++] = values[e]!;
