@@ -1,6 +1,6 @@
 // Digit prefix trie lookup over a flat image compiled by src/routing/trie-image.ts.
 // One instance holds one image (one table); the TS wrapper copies the image to heapBase(), calls
-// loadImage(), then writes a number's ASCII digits to the input region and calls lookup(len) or
+// loadImage(), then writes a number's UTF-16 code units to the input region and calls lookup(len) or
 // longest(len).
 //
 // Why this layout: a 1,000,000-prefix image is ~10 MB, and a lookup is a chain of dependent
@@ -12,7 +12,8 @@
 //
 // Image layout (little endian, byte offsets, u32 header words):
 //   0 magic 'PTR3'  4 nodeCount  8 entryCount  12 K  16 topNodes  20 topBlocksOff  24 topValuesOff
-//   28 tableOff  32 clustersOff  36 clusterCount  40 imageBytes  44 reserved (0)
+//   28 tableOff  32 clustersOff  36 clusterCount  40 imageBytes  44 maxDepth (longest prefix; the
+//   wrapper writes no more digits than that)
 //   top trie (nodes of depth < K, breadth first, root 0) in blocks of 4 nodes, 16 bytes each:
 //     +0  4 x u16 node bitmaps: bits 0-9 = child exists for digit 0-9, bits 10-15 = number of
 //         values stored at the node (0-63)
@@ -37,7 +38,9 @@ const MAX_DEPTH: i32 = 65; // INPUT_CAP + the root
 const NONE: u32 = 0x7FFF_FFFF;
 const TOP_BIT: u32 = 0x8000_0000;
 
-const INPUT: usize = memory.data(INPUT_CAP, 8);
+// The number as UTF-16 code units, as JS strings hold them: no conversion in the caller, and
+// anything outside '0'-'9' (U+0130 included) ends the walk.
+const INPUT: usize = memory.data(INPUT_CAP * 2, 8);
 const OUTPUT: usize = memory.data(OUTPUT_CAP * 8, 8);
 // Per matched level: [first value address u32, count u32, depth u32, pad]; filled shallow to deep.
 const STACK: usize = memory.data(MAX_DEPTH * 16, 8);
@@ -71,7 +74,7 @@ export function loadImage(ptr: usize, len: u32): i32 {
   const tvOff = load<u32>(ptr, 24);
   const tOff = load<u32>(ptr, 28);
   const cOff = load<u32>(ptr, 32);
-  if (k > 6 || load<u32>(ptr, 40) != len) return -2;
+  if (k > 6 || load<u32>(ptr, 40) != len || load<u32>(ptr, 44) > <u32>INPUT_CAP) return -2;
   let slots: u64 = 1;
   for (let i: u32 = 0; i < k; i++) slots *= 10;
   if ((k == 0) != (topNodes == 0)) return -2;
@@ -94,7 +97,7 @@ export function loadImage(ptr: usize, len: u32): i32 {
 
 // Digit at input position i, or a value > 9 for anything else (unsigned: below '0' wraps high).
 @inline function digitAt(i: i32): u32 {
-  return <u32>load<u8>(INPUT + <usize>i) - 48;
+  return <u32>load<u16>(INPUT + (<usize>i << 1)) - 48;
 }
 
 // Table slot for the first K digits, or -1 if one of them is not a digit or len < K.
@@ -198,7 +201,7 @@ export function longest(len: i32): i32 {
 }
 
 /**
- * Walks the ASCII digits at the input region; writes every match as (value, length) pairs to the
+ * Walks the digits at the input region; writes every match as (value, length) pairs to the
  * output region, longest first, values of one prefix in insertion order. Returns the number of
  * matches written (at most outputCap()). A non-digit ends the walk.
  */

@@ -183,7 +183,9 @@ export function compileInto(input: PackedPrefixes, region: ImageRegion, options:
   const u16 = new Uint16Array(out.buffer, out.byteOffset, total >> 1);
   const u32 = new Uint32Array(out.buffer, out.byteOffset, total >> 2);
   const i32 = new Int32Array(out.buffer, out.byteOffset, total >> 2);
-  u32.set([MAGIC, nodes, n, k, top, topBlocksOff, topValuesOff, tableOff, clustersOff, clusterCount, total, 0]);
+  let maxDepth = MAX_PREFIX_DIGITS;
+  while (maxDepth > 0 && levelCount[maxDepth] === 0) maxDepth--;
+  u32.set([MAGIC, nodes, n, k, top, topBlocksOff, topValuesOff, tableOff, clustersOff, clusterCount, total, maxDepth]);
   // Where each node's next value goes, as an index into i32.
   const valueSlot = new Int32Array(nodes);
 

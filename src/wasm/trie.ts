@@ -88,10 +88,10 @@ export class WasmTrie {
   // Views made once, after the image is in: nothing grows the memory later (the module allocates
   // nothing and no one else holds a region), so they never go stale. Checking `memory.buffer` on
   // every lookup cost more than the walk on small tables.
-  readonly #u8: Uint8Array;
+  readonly #u16: Uint16Array;
   readonly #i32: Int32Array;
-  readonly #in: number;
-  readonly #inCap: number;
+  readonly #in16: number; // input region as a Uint16Array index
+  readonly #inCap: number; // digits worth writing: the input region's size or the longest prefix
   readonly #out32: number; // output region as an Int32Array index
   readonly imageBytes: number;
   /** Digits resolved by the image's top table (K, see assembly/trie). */
@@ -103,13 +103,15 @@ export class WasmTrie {
     const rc = this.#x.loadImage(m.base, bytes);
     if (rc !== 0) throw imageInvalid(`trie image rejected (${rc})`);
     const buf = m.memory.buffer;
-    this.#u8 = new Uint8Array(buf);
+    this.#u16 = new Uint16Array(buf);
     this.#i32 = new Int32Array(buf);
-    this.#in = this.#x.inputPtr();
-    this.#inCap = this.#x.inputCap();
+    const head = new Uint32Array(buf, m.base, 12);
+    this.#in16 = this.#x.inputPtr() >> 1;
+    // no node lies deeper than the longest prefix, so the digits past it cannot change a result
+    this.#inCap = Math.min(this.#x.inputCap(), head[11]!);
     this.#out32 = this.#x.outputPtr() >> 2;
     this.imageBytes = bytes;
-    this.topDigits = new Uint32Array(buf, m.base + 12, 1)[0]!;
+    this.topDigits = head[3]!;
   }
 
   /** Copies a compiled image into a fresh memory; throws a coded error if it is invalid or too large. */
@@ -131,15 +133,13 @@ export class WasmTrie {
     return this.#x.longest(this.#put(number));
   }
 
-  // Writes the number's characters to the input region; returns how many.
+  // Writes the number's UTF-16 code units to the input region (WASM ends the walk at a non-digit);
+  // returns how many.
   #put(number: string): number {
-    const u8 = this.#u8;
+    const u16 = this.#u16;
     const len = number.length < this.#inCap ? number.length : this.#inCap;
-    const p = this.#in;
-    for (let i = 0; i < len; i++) {
-      const c = number.charCodeAt(i);
-      u8[p + i] = c > 255 ? 0 : c; // keep e.g. U+0130 from truncating to the digit '0'
-    }
+    const p = this.#in16;
+    for (let i = 0; i < len; i++) u16[p + i] = number.charCodeAt(i);
     return len;
   }
 
