@@ -51,16 +51,21 @@ function stats(xs: number[]): { med: number; min: number; max: number } {
 }
 const fmt = (n: number) => (n >= 1e6 ? `${(n / 1e6).toFixed(2)} M` : `${(n / 1e3).toFixed(0)} k`);
 
-function once(fn: () => number): number {
+// One round: lookups per wall-clock second, and per second of this process's CPU time (the
+// machine is shared: when other processes take the cores, wall time grows but CPU time does not).
+interface Rate { readonly wall: number; readonly cpu: number }
+function once(fn: () => number): Rate {
+  const c0 = process.cpuUsage();
   const t0 = performance.now();
   const sink = fn();
   const ms = performance.now() - t0;
+  const c = process.cpuUsage(c0);
   if (sink < 0) console.log(sink); // keep the work observable
-  return (NUMBERS / ms) * 1000;
+  return { wall: (NUMBERS / ms) * 1000, cpu: (NUMBERS / ((c.user + c.system) / 1000)) * 1000 };
 }
 
-// lookups/s of each round after a warm-up round (JIT and caches), garbage collected first.
-function rounds(n: number, fn: () => number): number[] {
+// Rates of each round after a warm-up round (JIT and caches), garbage collected first.
+function rounds(n: number, fn: () => number): Rate[] {
   once(fn);
   gc();
   return Array.from({ length: n }, () => once(fn));
@@ -68,7 +73,7 @@ function rounds(n: number, fn: () => number): number[] {
 
 // Evicts the trie from the caches (64 MiB of other memory touched) before each measured round.
 const junk = new Int32Array(16 << 20);
-function coldRounds(n: number, fn: () => number): number[] {
+function coldRounds(n: number, fn: () => number): Rate[] {
   once(fn);
   return Array.from({ length: n }, () => {
     for (let i = 0; i < junk.length; i += 16) junk[i]!++;
@@ -123,10 +128,15 @@ async function main(): Promise<void> {
       const mapHot = rounds(MAP_ROUNDS, () => { let s = 0; for (const x of hot) s += base.longest(x)?.length ?? 0; return s; });
       const mapObj = rounds(MAP_ROUNDS, () => { let s = 0; for (const x of nums) s += base.lookup(x).length; return s; });
 
-      const line = (name: string, xs: number[], ref?: number[]) => {
-        const s = stats(xs);
-        const ratio = ref ? `  x${(s.med / stats(ref).med).toFixed(2)} vs Map (min-max x${(s.min / stats(ref).max).toFixed(2)}-x${(s.max / stats(ref).min).toFixed(2)})` : '';
-        console.log(`  ${name.padEnd(28)} ${fmt(s.med).padStart(9)} lookups/s  [${fmt(s.min)}-${fmt(s.max)}]${ratio}`);
+      const line = (name: string, rs: Rate[], ref?: Rate[]) => {
+        const s = stats(rs.map((r) => r.wall));
+        const cpu = stats(rs.map((r) => r.cpu));
+        let ratio = '';
+        if (ref) {
+          const b = stats(ref.map((r) => r.wall));
+          ratio = `  x${(s.med / b.med).toFixed(2)} vs Map (min-max x${(s.min / b.max).toFixed(2)}-x${(s.max / b.min).toFixed(2)})`;
+        }
+        console.log(`  ${name.padEnd(28)} ${fmt(s.med).padStart(9)} lookups/s  [${fmt(s.min)}-${fmt(s.max)}]  per CPU s ${fmt(cpu.med).padStart(8)}${ratio}`);
       };
       const p = stats(poolMs);
       console.log(`\n${n.toLocaleString('en')} prefixes: image ${t.imageBytes} B = ${(t.imageBytes / n).toFixed(2)} B/prefix (${t.nodes} nodes, top table K=${t.topDigits}); Map baseline heap ${(mapBytes / n).toFixed(1)} B/prefix`);
