@@ -115,8 +115,22 @@ test('buildInPool gives the same table as build', async () => {
   try {
     const a = await PrefixTable.buildInPool(entries, pool);
     const b = PrefixTable.build(entries);
-    for (const n of ['1234567', '99999', '0', '31337']) assert.deepEqual(a.lookup(n), b.lookup(n));
+    for (const n of ['1234567', '99999', '0', '31337']) {
+      assert.deepEqual(a.lookup(n), b.lookup(n));
+      assert.deepEqual(a.longest(n), b.longest(n));
+    }
     assert.equal(a.imageBytes, b.imageBytes);
+    assert.equal(a.topDigits, b.topDigits);
+    // options reach the worker, and the image the worker wrote into the shared memory is the one used
+    const c = await PrefixTable.buildInPool(entries, pool, { topDigits: 1 });
+    assert.equal(c.topDigits, 1);
+    assert.notEqual(c.imageBytes, a.imageBytes);
+    const base = new MapPrefixTable(entries);
+    for (let i = 0; i < 2000; i++) {
+      const n = String((i * 104_729) % 10_000_000);
+      assert.deepEqual(c.lookup(n), base.lookup(n), n);
+      assert.deepEqual(a.longest(n), base.longest(n), n);
+    }
   } finally {
     await pool.destroy();
   }
