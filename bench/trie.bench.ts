@@ -6,7 +6,7 @@ import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { PrefixTable, MapPrefixTable, createCompilePool, type PrefixEntry } from '../src/routing/index.js';
 
 const SIZES = process.argv.includes('--quick') ? [10_000, 100_000] : [10_000, 100_000, 1_000_000];
-const ROUNDS = 7; // WASM rounds per figure, after one warm-up round
+const ROUNDS = 7; // WASM rounds per figure, after two warm-up rounds
 const MAP_ROUNDS = 3; // the baseline is ~20x slower: fewer rounds keep the run under a minute
 const SWAPS = 3; // pool builds + swaps per size, each watched by the event-loop monitor
 const NUMBERS = 200_000;
@@ -64,17 +64,20 @@ function once(fn: () => number): Rate {
   return { wall: (NUMBERS / ms) * 1000, cpu: (NUMBERS / ((c.user + c.system) / 1000)) * 1000 };
 }
 
-// Rates of each round after a warm-up round (JIT and caches), garbage collected first.
-function rounds(n: number, fn: () => number): Rate[] {
-  once(fn);
+// Rates of each round: garbage collected first, then a pause (V8 sweeps a big heap concurrently
+// afterwards, and that competes for the caches), then two warm-up rounds (JIT and caches).
+async function rounds(n: number, fn: () => number): Promise<Rate[]> {
   gc();
+  await new Promise((r) => setTimeout(r, 150));
+  once(fn);
+  once(fn);
   return Array.from({ length: n }, () => once(fn));
 }
 
 // Evicts the trie from the caches (64 MiB of other memory touched) before each measured round.
 const junk = new Int32Array(16 << 20);
-function coldRounds(n: number, fn: () => number): Rate[] {
-  once(fn);
+async function coldRounds(n: number, fn: () => number): Promise<Rate[]> {
+  await rounds(0, fn);
   return Array.from({ length: n }, () => {
     for (let i = 0; i < junk.length; i += 16) junk[i]!++;
     return once(fn);
@@ -119,14 +122,14 @@ async function main(): Promise<void> {
       }
       const t = table;
 
-      const wasmCount = rounds(ROUNDS, () => { let s = 0; for (const x of nums) s += t.matchCount(x); return s; });
-      const wasmLong = rounds(ROUNDS, () => { let s = 0; for (const x of nums) s += t.longest(x)?.length ?? 0; return s; });
-      const wasmHot = rounds(ROUNDS, () => { let s = 0; for (const x of hot) s += t.longest(x)?.length ?? 0; return s; });
-      const wasmObj = rounds(ROUNDS, () => { let s = 0; for (const x of nums) s += t.lookup(x).length; return s; });
-      const wasmCold = coldRounds(ROUNDS, () => { let s = 0; for (const x of nums) s += t.longest(x)?.length ?? 0; return s; });
-      const mapLong = rounds(MAP_ROUNDS, () => { let s = 0; for (const x of nums) s += base.longest(x)?.length ?? 0; return s; });
-      const mapHot = rounds(MAP_ROUNDS, () => { let s = 0; for (const x of hot) s += base.longest(x)?.length ?? 0; return s; });
-      const mapObj = rounds(MAP_ROUNDS, () => { let s = 0; for (const x of nums) s += base.lookup(x).length; return s; });
+      const wasmCount = await rounds(ROUNDS, () => { let s = 0; for (const x of nums) s += t.matchCount(x); return s; });
+      const wasmLong = await rounds(ROUNDS, () => { let s = 0; for (const x of nums) s += t.longest(x)?.length ?? 0; return s; });
+      const wasmHot = await rounds(ROUNDS, () => { let s = 0; for (const x of hot) s += t.longest(x)?.length ?? 0; return s; });
+      const wasmObj = await rounds(ROUNDS, () => { let s = 0; for (const x of nums) s += t.lookup(x).length; return s; });
+      const wasmCold = await coldRounds(ROUNDS, () => { let s = 0; for (const x of nums) s += t.longest(x)?.length ?? 0; return s; });
+      const mapLong = await rounds(MAP_ROUNDS, () => { let s = 0; for (const x of nums) s += base.longest(x)?.length ?? 0; return s; });
+      const mapHot = await rounds(MAP_ROUNDS, () => { let s = 0; for (const x of hot) s += base.longest(x)?.length ?? 0; return s; });
+      const mapObj = await rounds(MAP_ROUNDS, () => { let s = 0; for (const x of nums) s += base.lookup(x).length; return s; });
 
       const line = (name: string, rs: Rate[], ref?: Rate[]) => {
         const s = stats(rs.map((r) => r.wall));
