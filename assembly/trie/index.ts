@@ -209,14 +209,19 @@ export function lookup(len: i32): i32 {
   if (!loaded) return 0;
   if (len > INPUT_CAP) len = INPUT_CAP;
   let levels: i32 = 0;
-  if (topDigits > 0) {
-    levels = <i32>walk(topBlocks, topValues, 0, len < topDigits - 1 ? len : topDigits - 1, true, 0);
-  }
   const slot = slotOf(len);
-  if (slot >= 0) {
+  if (slot < 0) {
+    // shorter than K digits: every match is in the top trie
+    if (topDigits > 0) levels = <i32>walk(topBlocks, topValues, 0, len < topDigits - 1 ? len : topDigits - 1, true, 0);
+  } else {
+    // The deepest match above depth K is known without a walk (in the slot or the cluster
+    // header): when there is none, the top trie is skipped.
     const entry = load<u32>(table + (<usize>slot << 2));
-    if ((entry & TOP_BIT) == 0) {
+    if ((entry & TOP_BIT) != 0) {
+      if ((entry & NONE) != NONE) levels = <i32>walk(topBlocks, topValues, 0, topDigits - 1, true, 0);
+    } else {
       const c = image + <usize>entry;
+      if (load<u32>(c) != NONE) levels = <i32>walk(topBlocks, topValues, 0, topDigits - 1, true, 0);
       levels = <i32>walk(c + 8, enterCluster(c), topDigits, len, true, levels);
     }
   }
