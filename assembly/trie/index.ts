@@ -1,7 +1,7 @@
 // Digit prefix trie lookup over a flat image compiled by src/routing/trie-image.ts.
-// One instance holds one image (one table); the TS wrapper copies the image to heapBase(), calls
-// loadImage(), then writes a number's UTF-16 code units to the input region and calls lookup(len) or
-// longest(len).
+// One instance holds one image (one table) in its imported shared memory: the compiler writes the
+// image at heapBase() (from a worker, or in the caller's thread), the wrapper calls loadImage(),
+// then writes a number's UTF-16 code units to the input region and calls lookup(len) or longest(len).
 //
 // Why this layout: a 1,000,000-prefix image is ~10 MB, and a lookup is a chain of dependent
 // loads, so its cost is the number of distinct cache lines it touches below the hot top levels.
@@ -27,8 +27,9 @@
 //   cluster (8-aligned): +0 u32 shallow ref of its root's deepest matching ancestor,
 //     +4 u32 values offset from the cluster start, +8 blocks as above with local node numbers
 //     (cluster root = 0) and local value ranks, then its values.
-// A node costs 4 bytes and an entry 4; no pointer is stored per node (children and values are
-// found by rank: the block's rank plus a popcount over the earlier nodes of the block).
+// A node costs 4 bytes and an entry 4, plus per cluster its 8-byte header and the padding of its
+// last block; no pointer is stored per node (children and values are found by rank: the block's
+// rank plus a popcount over the earlier nodes of the block).
 
 const MAGIC: u32 = 0x33525450; // "PTR3"
 const HEADER_BYTES: u32 = 48;
@@ -60,7 +61,7 @@ export function inputCap(): i32 { return INPUT_CAP; }
 export function outputPtr(): usize { return OUTPUT; }
 export function outputCap(): i32 { return OUTPUT_CAP; }
 
-/** First byte past the static data, 8-aligned: where the wrapper copies the image. */
+/** First byte past the static data, 8-aligned: where the image goes. */
 export function heapBase(): usize {
   return (__heap_base + 7) & ~(<usize>7);
 }
