@@ -10,7 +10,6 @@
 import { readFileSync } from 'node:fs';
 import { createError } from '../util/errors.js';
 
-const imageTooLarge = createError('SSW_ERR_TRIE_IMAGE_TOO_LARGE');
 const imageInvalid = createError('SSW_ERR_TRIE_IMAGE_INVALID');
 
 export interface TrieExports {
@@ -112,15 +111,6 @@ export class WasmTrie {
     this.#out32 = this.#x.outputPtr() >> 2;
     this.imageBytes = bytes;
     this.topDigits = head[3]!;
-  }
-
-  /** Copies a compiled image into a fresh memory; throws a coded error if it is invalid or too large. */
-  static fromImage(image: Uint8Array): WasmTrie {
-    const m = reserveTrieMemory();
-    const region = trieRegion(m, image.byteLength);
-    if (region === null) throw imageTooLarge(`trie image of ${image.byteLength} bytes exceeds one instance's ${maxTrieImageBytes()}`);
-    region.set(image);
-    return new WasmTrie(m, image.byteLength);
   }
 
   /** Looks the number up; returns how many matches matchValue/matchLength can read (longest first). */

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { PrefixTable, MapPrefixTable, createCompilePool, compileImage, packPrefixes, MAX_TOP_DIGITS, type PrefixEntry } from '../../src/routing/index.js';
+import { PrefixTable, MapPrefixTable, createCompilePool, compileImage, compileInto, packPrefixes, MAX_TOP_DIGITS, type PrefixEntry } from '../../src/routing/index.js';
 
 const E = (prefix: string, value: number): PrefixEntry => ({ prefix, value });
 
@@ -103,10 +103,12 @@ test('a large table gets a top table (K > 0) and still equals the Map baseline',
   t.release();
 });
 
-test('topDigits outside 0-6 is a coded error', () => {
+test('topDigits outside 0-6 and an image too large for its memory are coded errors', () => {
   const r = compileImage(packPrefixes(['1'], [1]), { topDigits: 7 });
   assert.equal(r.ok, false);
   assert.equal(!r.ok && r.code, 'SSW_ERR_TRIE_BAD_INPUT');
+  const big = compileInto(packPrefixes(['1'], [1]), () => null);
+  assert.equal(!big.ok && big.code, 'SSW_ERR_TRIE_IMAGE_TOO_LARGE');
 });
 
 test('buildInPool gives the same table as build', async () => {
