@@ -1,12 +1,16 @@
 // Trie benchmark: build time and lookups/s for 10k, 100k and 1M prefixes, WASM PrefixTable against
-// the plain-TS Map baseline measured in the same run, plus image bytes per prefix and the event-loop
-// delay while the 1M table compiles in the pool.   node dist/bench/trie.bench.js [--quick]
+// the plain-TS Map baseline measured in the same run, image bytes per prefix, and the event-loop
+// delay while tables are compiled in the pool and swapped in.
+//   node --expose-gc dist/bench/trie.bench.js [--quick]     (npm run bench:micro passes --expose-gc)
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { PrefixTable, MapPrefixTable, createCompilePool, type PrefixEntry } from '../src/routing/index.js';
 
 const SIZES = process.argv.includes('--quick') ? [10_000, 100_000] : [10_000, 100_000, 1_000_000];
-const ROUNDS = 3; // keep the whole run under ~25 s on the shared 2-core machine
+const ROUNDS = 7; // WASM rounds per figure, after two warm-up rounds
+const MAP_ROUNDS = 3; // the baseline is ~20x slower: fewer rounds keep the run under a minute
+const SWAPS = 3; // pool builds + swaps per size, each watched by the event-loop monitor
 const NUMBERS = 200_000;
+const gc = (globalThis as { gc?: () => void }).gc ?? (() => {});
 
 // Prefixes of 5-8 digits, distinct: i * K mod 9e7 (K coprime to 9e7), then cut to a length taken
 // from i, the way rate decks mix country, area and exchange codes.
@@ -14,7 +18,7 @@ function prefixes(n: number): PrefixEntry[] {
   const out: PrefixEntry[] = new Array(n);
   const seen = new Set<string>();
   let k = 0;
-  for (let i = 0; out.length > k && k < n; i++) {
+  for (let i = 0; k < n; i++) {
     const full = String(10_000_000 + ((i * 7_654_321) % 90_000_000));
     const p = full.slice(0, 5 + (i % 4));
     if (seen.has(p)) continue;
@@ -47,12 +51,37 @@ function stats(xs: number[]): { med: number; min: number; max: number } {
 }
 const fmt = (n: number) => (n >= 1e6 ? `${(n / 1e6).toFixed(2)} M` : `${(n / 1e3).toFixed(0)} k`);
 
-function opsPerSec(fn: () => number): number {
+// One round: lookups per wall-clock second, and per second of this process's CPU time (the
+// machine is shared: when other processes take the cores, wall time grows but CPU time does not).
+interface Rate { readonly wall: number; readonly cpu: number }
+function once(fn: () => number): Rate {
+  const c0 = process.cpuUsage();
   const t0 = performance.now();
   const sink = fn();
   const ms = performance.now() - t0;
+  const c = process.cpuUsage(c0);
   if (sink < 0) console.log(sink); // keep the work observable
-  return (NUMBERS / ms) * 1000;
+  return { wall: (NUMBERS / ms) * 1000, cpu: (NUMBERS / ((c.user + c.system) / 1000)) * 1000 };
+}
+
+// Rates of each round: garbage collected first, then a pause (V8 sweeps a big heap concurrently
+// afterwards, and that competes for the caches), then two warm-up rounds (JIT and caches).
+async function rounds(n: number, fn: () => number): Promise<Rate[]> {
+  gc();
+  await new Promise((r) => setTimeout(r, 150));
+  once(fn);
+  once(fn);
+  return Array.from({ length: n }, () => once(fn));
+}
+
+// Evicts the trie from the caches (64 MiB of other memory touched) before each measured round.
+const junk = new Int32Array(16 << 20);
+async function coldRounds(n: number, fn: () => number): Promise<Rate[]> {
+  await rounds(0, fn);
+  return Array.from({ length: n }, () => {
+    for (let i = 0; i < junk.length; i += 16) junk[i]!++;
+    return once(fn);
+  });
 }
 
 async function main(): Promise<void> {
@@ -62,46 +91,68 @@ async function main(): Promise<void> {
       const entries = prefixes(n);
       const nums = numbers(entries, false);
       const hot = numbers(entries, true);
+      gc();
       let t0 = performance.now();
-      const table = PrefixTable.build(entries);
+      let table = PrefixTable.build(entries);
       const buildMs = performance.now() - t0;
+      gc();
+      const heap0 = process.memoryUsage().heapUsed;
       t0 = performance.now();
       const base = new MapPrefixTable(entries);
       const mapBuildMs = performance.now() - t0;
-      await new Promise((r) => setTimeout(r, 20));
-      const h = monitorEventLoopDelay({ resolution: 5 });
-      h.enable();
-      t0 = performance.now();
-      const pooled = await PrefixTable.buildInPool(entries, pool);
-      const poolMs = performance.now() - t0;
-      h.disable();
-      pooled.release();
+      gc();
+      const mapBytes = process.memoryUsage().heapUsed - heap0;
 
-      const wasmCount: number[] = [], wasmHot: number[] = [], mapHot: number[] = [], wasmObj: number[] = [], mapObj: number[] = [], wasmLong: number[] = [], mapLong: number[] = [];
-      for (let r = 0; r < ROUNDS; r++) {
-        wasmCount.push(opsPerSec(() => { let s = 0; for (const x of nums) s += table.matchCount(x); return s; }));
-        wasmHot.push(opsPerSec(() => { let s = 0; for (const x of hot) s += table.longest(x)?.length ?? 0; return s; }));
-        mapHot.push(opsPerSec(() => { let s = 0; for (const x of hot) s += base.longest(x)?.length ?? 0; return s; }));
-        wasmLong.push(opsPerSec(() => { let s = 0; for (const x of nums) s += table.longest(x)?.length ?? 0; return s; }));
-        mapLong.push(opsPerSec(() => { let s = 0; for (const x of nums) s += base.longest(x)?.length ?? 0; return s; }));
-        wasmObj.push(opsPerSec(() => { let s = 0; for (const x of nums) s += table.lookup(x).length; return s; }));
-        mapObj.push(opsPerSec(() => { let s = 0; for (const x of nums) s += base.lookup(x).length; return s; }));
+      // Compile in the pool and swap the new table in, as a live configuration change does; the
+      // monitor sees the packing (main thread, in slices), the wait, and adopting the image.
+      const poolMs: number[] = [];
+      const delay: number[] = [];
+      await new Promise((r) => setTimeout(r, 20));
+      for (let s = 0; s < SWAPS; s++) {
+        const h = monitorEventLoopDelay({ resolution: 1 });
+        h.enable();
+        t0 = performance.now();
+        const next = await PrefixTable.buildInPool(entries, pool);
+        const old = table;
+        table = next; // the swap: calls that took `old` keep it until they drop it
+        old.release();
+        poolMs.push(performance.now() - t0);
+        h.disable();
+        delay.push(h.max / 1e6);
       }
-      const line = (name: string, xs: number[], ref?: number[]) => {
-        const s = stats(xs);
-        const ratio = ref ? `  x${(s.med / stats(ref).med).toFixed(2)} vs Map (min-max x${(s.min / stats(ref).max).toFixed(2)}-x${(s.max / stats(ref).min).toFixed(2)})` : '';
-        console.log(`  ${name.padEnd(26)} ${fmt(s.med).padStart(9)} lookups/s  [${fmt(s.min)}-${fmt(s.max)}]${ratio}`);
+      const t = table;
+
+      const wasmCount = await rounds(ROUNDS, () => { let s = 0; for (const x of nums) s += t.matchCount(x); return s; });
+      const wasmLong = await rounds(ROUNDS, () => { let s = 0; for (const x of nums) s += t.longest(x)?.length ?? 0; return s; });
+      const wasmHot = await rounds(ROUNDS, () => { let s = 0; for (const x of hot) s += t.longest(x)?.length ?? 0; return s; });
+      const wasmObj = await rounds(ROUNDS, () => { let s = 0; for (const x of nums) s += t.lookup(x).length; return s; });
+      const wasmCold = await coldRounds(ROUNDS, () => { let s = 0; for (const x of nums) s += t.longest(x)?.length ?? 0; return s; });
+      const mapLong = await rounds(MAP_ROUNDS, () => { let s = 0; for (const x of nums) s += base.longest(x)?.length ?? 0; return s; });
+      const mapHot = await rounds(MAP_ROUNDS, () => { let s = 0; for (const x of hot) s += base.longest(x)?.length ?? 0; return s; });
+      const mapObj = await rounds(MAP_ROUNDS, () => { let s = 0; for (const x of nums) s += base.lookup(x).length; return s; });
+
+      const line = (name: string, rs: Rate[], ref?: Rate[]) => {
+        const s = stats(rs.map((r) => r.wall));
+        const cpu = stats(rs.map((r) => r.cpu));
+        let ratio = '';
+        if (ref) {
+          const b = stats(ref.map((r) => r.wall));
+          ratio = `  x${(s.med / b.med).toFixed(2)} vs Map (min-max x${(s.min / b.max).toFixed(2)}-x${(s.max / b.min).toFixed(2)})`;
+        }
+        console.log(`  ${name.padEnd(28)} ${fmt(s.med).padStart(9)} lookups/s  [${fmt(s.min)}-${fmt(s.max)}]  per CPU s ${fmt(cpu.med).padStart(8)}${ratio}`);
       };
-      console.log(`\n${n.toLocaleString('en')} prefixes: image ${table.imageBytes} B = ${(table.imageBytes / n).toFixed(2)} B/prefix, ${table.nodes} nodes`);
-      console.log(`  build: in-thread ${buildMs.toFixed(0)} ms, in pool ${poolMs.toFixed(0)} ms (max event-loop delay ${(h.max / 1e6).toFixed(1)} ms), Map baseline ${mapBuildMs.toFixed(0)} ms`);
+      const p = stats(poolMs);
+      console.log(`\n${n.toLocaleString('en')} prefixes: image ${t.imageBytes} B = ${(t.imageBytes / n).toFixed(2)} B/prefix (${t.nodes} nodes, top table K=${t.topDigits}); Map baseline heap ${(mapBytes / n).toFixed(1)} B/prefix`);
+      console.log(`  build: in-thread ${buildMs.toFixed(0)} ms; in pool + swap ${p.med.toFixed(0)} ms [${p.min.toFixed(0)}-${p.max.toFixed(0)}], max event-loop delay ${Math.max(...delay).toFixed(1)} ms (per swap ${delay.map((d) => d.toFixed(1)).join(', ')}); Map baseline ${mapBuildMs.toFixed(0)} ms`);
       line('WASM matchCount', wasmCount, mapLong);
       line('WASM longest()', wasmLong, mapLong);
+      line('WASM longest() cold caches', wasmCold, mapLong);
       line('Map longest() [baseline]', mapLong);
       line('WASM longest() skewed', wasmHot, mapHot);
       line('Map longest() skewed', mapHot);
       line('WASM lookup() all matches', wasmObj, mapObj);
       line('Map lookup() [baseline]', mapObj);
-      table.release();
+      t.release();
     }
   } finally {
     await pool.destroy();

@@ -1,6 +1,6 @@
 // Door of the routing room: a pure engine (no I/O). The SIP call code drives it.
-export { PrefixTable, MapPrefixTable, createCompilePool, type PrefixEntry, type PrefixMatch } from './prefix-table.js';
-export { compileImage, packPrefixes, MAX_VALUES_PER_PREFIX, MAX_PREFIX_DIGITS, PREFIX_ALPHABET, type PackedPrefixes, type CompileResult } from './trie-image.js';
+export { PrefixTable, MapPrefixTable, createCompilePool, type PrefixEntry, type PrefixMatch, type CompileTask } from './prefix-table.js';
+export { compileImage, compileInto, packPrefixes, MAX_VALUES_PER_PREFIX, MAX_PREFIX_DIGITS, MAX_TOP_DIGITS, PREFIX_ALPHABET, type PackedPrefixes, type CompileResult, type CompileOptions, type CompileInfo, type CompileFailure, type ImageRegion } from './trie-image.js';
 export { RoutingTable, sortSteps, scheduleAllows, type RoutingState } from './routing-table.js';
 export { QualityStats, LineUsage, type GatewayQuality } from './quality.js';
 export { Limiter, type LimitKind, type LimitVerdict, type Limits } from './limiter.js';

@@ -5,13 +5,21 @@
  */
 import { Piscina } from 'piscina';
 import { createError } from '../util/errors.js';
-import { WasmTrie } from '../wasm/trie.js';
-import { compileImage, packPrefixes, type CompileResult, type PackedPrefixes } from './trie-image.js';
+import { WasmTrie, reserveTrieMemory, trieRegion, type TrieMemory } from '../wasm/trie.js';
+import { compileInto, packPrefixes, type CompileFailure, type CompileInfo, type CompileOptions, type PackedPrefixes } from './trie-image.js';
 
 export interface PrefixEntry { readonly prefix: string; readonly value: number }
 export interface PrefixMatch { readonly value: number; readonly length: number }
 
-const compileFailed = (r: Extract<CompileResult, { ok: false }>) => createError(r.code)(r.message);
+/** What buildInPool hands the compile worker (workers/trie-compile.ts). */
+export interface CompileTask {
+  readonly prefixes: PackedPrefixes;
+  /** The new table's memory: the worker grows it and writes the image at its base. */
+  readonly target: TrieMemory;
+  readonly options?: CompileOptions;
+}
+
+const compileFailed = (r: CompileFailure) => createError(r.code)(r.message);
 const released = createError('SSW_ERR_TRIE_RELEASED');
 
 const WORKER_URL = new URL('../../workers/trie-compile.js', import.meta.url);
@@ -27,35 +35,46 @@ export class PrefixTable {
   readonly imageBytes: number;
   /** Trie nodes in the image (for memory reports). */
   readonly nodes: number;
+  /** Digits resolved by the image's top table (for reports; see assembly/trie). */
+  readonly topDigits: number;
 
-  private constructor(trie: WasmTrie, imageBytes: number, size: number, nodes: number) {
+  private constructor(trie: WasmTrie, size: number, nodes: number) {
     this.#trie = trie;
     this.size = size;
-    this.imageBytes = imageBytes;
+    this.imageBytes = trie.imageBytes;
     this.nodes = nodes;
+    this.topDigits = trie.topDigits;
   }
 
   /** Compiles in this thread (blocks it: keep for small tables); throws a coded error on a bad prefix. */
-  static build(entries: readonly PrefixEntry[]): PrefixTable {
-    const r = compileImage(packEntries(entries));
-    if (!r.ok) throw compileFailed(r);
-    return new PrefixTable(new WasmTrie(new Uint8Array(r.image)), r.image.byteLength, r.entries, r.nodes);
+  static build(entries: readonly PrefixEntry[], options?: CompileOptions): PrefixTable {
+    const m = reserveTrieMemory();
+    const r = compileInto(packEntries(entries), (bytes) => trieRegion(m, bytes), options);
+    return PrefixTable.#adopt(m, r);
   }
 
-  /** Compiles in the worker pool without stalling this event loop; a pool made here is destroyed after. */
-  static async buildInPool(entries: readonly PrefixEntry[], pool?: Piscina): Promise<PrefixTable> {
+  /**
+   * Compiles in the worker pool without stalling this event loop; a pool made here is destroyed
+   * after. The worker writes the image into the new table's shared memory, so taking the table
+   * here costs no copy: swapping is then replacing a reference.
+   */
+  static async buildInPool(entries: readonly PrefixEntry[], pool?: Piscina, options?: CompileOptions): Promise<PrefixTable> {
     const own = pool ?? createCompilePool();
     try {
-      const packed = await packEntriesYielding(entries);
-      const r = (await own.run(packed, {
-        transferList: [packed.bytes.buffer, packed.offsets.buffer, packed.values.buffer] as ArrayBuffer[],
-      })) as ArrayBuffer | CompileResult;
-      if (!(r instanceof ArrayBuffer)) throw r.ok ? compileFailed({ ok: false, code: 'SSW_ERR_TRIE_BAD_INPUT', message: 'worker returned no image' }) : compileFailed(r);
-      const head = new Uint32Array(r, 0, 3); // magic, nodes, entries
-      return new PrefixTable(await WasmTrie.loadInSlices(new Uint8Array(r), yieldToLoop), r.byteLength, head[2]!, head[1]!);
+      const prefixes = await packEntriesYielding(entries);
+      const task: CompileTask = { prefixes, target: reserveTrieMemory(), ...(options ? { options } : {}) };
+      const r = (await own.run(task, {
+        transferList: [prefixes.bytes.buffer, prefixes.offsets.buffer, prefixes.values.buffer] as ArrayBuffer[],
+      })) as CompileInfo;
+      return PrefixTable.#adopt(task.target, r);
     } finally {
       if (!pool) await own.destroy();
     }
+  }
+
+  static #adopt(m: TrieMemory, r: CompileInfo): PrefixTable {
+    if (!r.ok) throw compileFailed(r);
+    return new PrefixTable(new WasmTrie(m, r.bytes), r.entries, r.nodes);
   }
 
   /** All matches, longest first, values of one prefix in insertion order (at most 1024). */
@@ -70,7 +89,7 @@ export class PrefixTable {
   /** The first (longest, earliest inserted) match, or null. */
   longest(number: string): PrefixMatch | null {
     const t = this.#live();
-    return t.lookup(number) === 0 ? null : { value: t.matchValue(0), length: t.matchLength(0) };
+    return t.longest(number) === 0 ? null : { value: t.matchValue(0), length: t.matchLength(0) };
   }
 
   /** Allocation-free form: calls fn(value, length) for each match, longest first; returns the count. */
@@ -103,7 +122,7 @@ function packEntries(entries: readonly PrefixEntry[]): PackedPrefixes {
 
 // Packs in slices, yielding between them, so a million entries never hold the loop for long.
 async function packEntriesYielding(entries: readonly PrefixEntry[]): Promise<PackedPrefixes> {
-  const SLICE = 20_000;
+  const SLICE = 10_000; // ~0.5 ms of packing per slice
   let bytes = new Uint8Array(Math.max(64, entries.length * 8));
   const offsets = new Int32Array(entries.length + 1);
   const values = new Int32Array(entries.length);
@@ -127,7 +146,7 @@ async function packEntriesYielding(entries: readonly PrefixEntry[]): Promise<Pac
     if (end < entries.length) await yieldToLoop();
   }
   offsets[entries.length] = o;
-  return { bytes: bytes.slice(0, o), offsets, values };
+  return { bytes, offsets, values }; // not cut to o: the offsets bound every prefix, and a copy costs
 }
 
 function yieldToLoop(): Promise<void> {

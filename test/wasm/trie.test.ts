@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { PrefixTable, MapPrefixTable, createCompilePool, type PrefixEntry } from '../../src/routing/index.js';
+import { PrefixTable, MapPrefixTable, createCompilePool, compileImage, compileInto, packPrefixes, MAX_TOP_DIGITS, type PrefixEntry } from '../../src/routing/index.js';
 
 const E = (prefix: string, value: number): PrefixEntry => ({ prefix, value });
 
@@ -55,14 +55,84 @@ test('property: lookup equals the Map baseline on random tables and numbers', ()
   );
 });
 
+const digitString = (min: number, max: number) =>
+  fc.array(fc.constantFrom(...'0123456789'), { minLength: min, maxLength: max }).map((a) => a.join(''));
+
+test('property: every top-table depth K gives the Map baseline, all matches and longest', () => {
+  // K cuts the trie into a top table and clusters; each K moves matches between the top trie,
+  // the table's shallow refs and the clusters, so every K must agree with the oracle.
+  fc.assert(
+    fc.property(
+      fc.array(digitString(0, 8), { maxLength: 80 }),
+      fc.array(fc.oneof(digitString(0, 10), fc.tuple(digitString(0, 7), fc.constantFrom('#', '+', 'a', '\u0130'), digitString(0, 3)).map((t) => t.join(''))), { minLength: 1, maxLength: 30 }),
+      fc.integer({ min: 0, max: MAX_TOP_DIGITS }),
+      (prefixes, numbers, k) => {
+        const entries = prefixes.map((p, i) => E(p, i * 7 - 100)); // negative values too
+        const t = PrefixTable.build(entries, { topDigits: k });
+        const base = new MapPrefixTable(entries);
+        for (const n of [...numbers, ...prefixes]) {
+          assert.deepEqual(t.lookup(n), base.lookup(n), `lookup ${n} at K=${k}`);
+          assert.deepEqual(t.longest(n), base.longest(n), `longest ${n} at K=${k}`);
+          assert.equal(t.matchCount(n), base.lookup(n).length);
+        }
+        t.release();
+      },
+    ),
+    { numRuns: 400 },
+  );
+});
+
+test('a large table gets a top table (K > 0) and still equals the Map baseline', () => {
+  // Dense 3-9 digit prefixes, some nested, so the default K lands at 3 or more and numbers cross
+  // from the top trie into clusters.
+  const entries: PrefixEntry[] = [];
+  let x = 7;
+  const next = () => (x = (Math.imul(x, 1664525) + 1013904223) >>> 0);
+  for (let i = 0; i < 60_000; i++) entries.push(E(String(next()).slice(0, 3 + (next() % 7)), i));
+  const r = compileImage(packPrefixes(entries.map((e) => e.prefix), entries.map((e) => e.value)));
+  assert.ok(r.ok);
+  const k = new Uint32Array(r.image, 0, 4)[3]!;
+  assert.ok(k >= 3, `K = ${k}`);
+  const t = PrefixTable.build(entries);
+  const base = new MapPrefixTable(entries);
+  for (let i = 0; i < 20_000; i++) {
+    const n = i % 3 === 0 ? entries[next() % entries.length]!.prefix + String(next()) : String(next()) + String(next());
+    assert.deepEqual(t.lookup(n), base.lookup(n), n);
+    assert.deepEqual(t.longest(n), base.longest(n), n);
+  }
+  t.release();
+});
+
+test('topDigits outside 0-6 and an image too large for its memory are coded errors', () => {
+  const r = compileImage(packPrefixes(['1'], [1]), { topDigits: 7 });
+  assert.equal(r.ok, false);
+  assert.equal(!r.ok && r.code, 'SSW_ERR_TRIE_BAD_INPUT');
+  const big = compileInto(packPrefixes(['1'], [1]), () => null);
+  assert.equal(!big.ok && big.code, 'SSW_ERR_TRIE_IMAGE_TOO_LARGE');
+});
+
 test('buildInPool gives the same table as build', async () => {
   const entries = Array.from({ length: 5000 }, (_, i) => E(String((i * 7919) % 100000), i));
   const pool = createCompilePool();
   try {
     const a = await PrefixTable.buildInPool(entries, pool);
     const b = PrefixTable.build(entries);
-    for (const n of ['1234567', '99999', '0', '31337']) assert.deepEqual(a.lookup(n), b.lookup(n));
+    for (const n of ['1234567', '99999', '0', '31337']) {
+      assert.deepEqual(a.lookup(n), b.lookup(n));
+      assert.deepEqual(a.longest(n), b.longest(n));
+    }
     assert.equal(a.imageBytes, b.imageBytes);
+    assert.equal(a.topDigits, b.topDigits);
+    // options reach the worker, and the image the worker wrote into the shared memory is the one used
+    const c = await PrefixTable.buildInPool(entries, pool, { topDigits: 1 });
+    assert.equal(c.topDigits, 1);
+    assert.notEqual(c.imageBytes, a.imageBytes);
+    const base = new MapPrefixTable(entries);
+    for (let i = 0; i < 2000; i++) {
+      const n = String((i * 104_729) % 10_000_000);
+      assert.deepEqual(c.lookup(n), base.lookup(n), n);
+      assert.deepEqual(a.longest(n), base.longest(n), n);
+    }
   } finally {
     await pool.destroy();
   }
