@@ -47,11 +47,11 @@ function segName(seq: number): string {
   return `seg-${String(seq).padStart(12, '0')}.log`;
 }
 
-/** Scans a frame buffer; returns the byte length of the valid prefix and the payloads in it. */
-export function scanFrames(buf: Buffer, limit = buf.length): { valid: number; payloads: { payload: Buffer; end: number }[] } {
+/** Scans a frame buffer; returns the byte length of the valid prefix and the payloads in it (at most maxFrames). */
+export function scanFrames(buf: Buffer, limit = buf.length, maxFrames = Infinity): { valid: number; payloads: { payload: Buffer; end: number }[] } {
   const payloads: { payload: Buffer; end: number }[] = [];
   let off = 0;
-  while (off + HEADER <= limit) {
+  while (off + HEADER <= limit && payloads.length < maxFrames) {
     const len = buf.readUInt32LE(off);
     if (len > MAX_FRAME || off + HEADER + len > limit) break;
     const payload = buf.subarray(off + HEADER, off + HEADER + len);
@@ -231,7 +231,8 @@ export class Journal {
       fd = openSync(join(this.dir, segName(pos.seg)), 'r');
       this.#readFds.set(pos.seg, fd);
     }
-    let want = Math.min(limit - pos.off, maxBytes);
+    // A CDR frame is ~1 KiB: read about what maxFrames needs, not the whole 4 MiB window each time.
+    let want = Math.min(limit - pos.off, maxBytes, Math.max(64 << 10, maxFrames * 1024));
     for (;;) {
       const buf = Buffer.allocUnsafe(want);
       let got = 0;
@@ -240,12 +241,13 @@ export class Journal {
         if (n === 0) break;
         got += n;
       }
-      const { payloads } = scanFrames(buf, got);
+      // Stop at maxFrames: CRC-checking the rest of a 4 MiB window only to drop it cost ms per drain.
+      const { payloads } = scanFrames(buf, got, maxFrames);
       if (payloads.length === 0 && want < limit - pos.off) {
         want = Math.min(limit - pos.off, want * 2); // one frame bigger than the read window
         continue;
       }
-      return payloads.slice(0, maxFrames).map((p) => ({ payload: p.payload, end: { seg: pos.seg, off: pos.off + p.end } }));
+      return payloads.map((p) => ({ payload: p.payload, end: { seg: pos.seg, off: pos.off + p.end } }));
     }
   }
 

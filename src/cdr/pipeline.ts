@@ -25,7 +25,7 @@ export interface CdrPipelineOptions extends JournalOptions {
   readonly timeZone?: string;
   /** Called with the ledger changes each drained batch newly applied, and their balances after. */
   readonly onLedger?: (applied: BatchResult['applied']) => void;
-  /** CDRs per store batch; default the sink's drainBatch (Store: 250 SQLite, 2000 MySQL), else 2000. */
+  /** CDRs per store batch; default the sink's drainBatch (Store: 250 SQLite, 1000 MySQL), else 2000. */
   readonly drainBatch?: number;
   /** Back-off after a store error: starts here (default 100 ms), doubles, capped (default 30 s). */
   readonly backoffMinMs?: number;
@@ -269,6 +269,9 @@ export class CdrPipeline {
         // A part batch under load: let more CDRs gather (one store round trip, one statement per
         // batch instead of many tiny ones); an idle switch still drains within COALESCE_MS.
         else if (moved < this.#batch) await this.#pause(COALESCE_MS);
+        // A store whose calls resolve in microtasks (inline SQLite) would run a whole backlog
+        // without the event loop turning once: let I/O and timers in between batches.
+        else await new Promise((r) => setImmediate(r));
       } catch (e) {
         this.#errors++;
         this.#consecutiveErrors++;

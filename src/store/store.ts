@@ -150,12 +150,13 @@ export class Store {
 
   /**
    * CDRs per drain batch that suit this back end. An inline SQLite store runs a whole transaction
-   * on the calling thread, so its batches stay small (250 CDRs block the event loop for ~20 ms);
-   * with the writer thread the main thread only clones the batch (~1.7 ms per 1000 CDRs); MySQL
-   * works off-thread and likes big batches.
+   * on the calling thread, so its batches stay small (250 CDRs block the event loop for ~20 ms).
+   * With the writer thread the main thread decodes and clones each batch: 250 keep that under
+   * ~5 ms, and larger batches measured no faster (bench/cdr.bench.ts). MySQL: 1000 measured as fast
+   * as 2000-4000 with less main-thread work per batch (building the statement).
    */
   get drainBatch(): number {
-    return this.kind === 'mysql' ? 2000 : this.#writer ? 1000 : 250;
+    return this.kind === 'mysql' ? 1000 : 250;
   }
 
   /** Where writes run: 'worker' (the SQLite writer thread), else 'inline' (this thread; MySQL's are network round trips). */
