@@ -4,8 +4,9 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { formatMinor, parseStoreUrl, toMinor, DayNamer } from '../../src/store/index.js';
+import { formatMinor, openStore, parseStoreUrl, toMinor, DayNamer } from '../../src/store/index.js';
 import { storeContract } from './store-contract.js';
+import { sampleCdr } from './fixtures.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'ssw-store-'));
 describe('sqlite file store', () => storeContract('sqlite', `sqlite:${join(dir, 'ssw.db')}`, () => rmSync(dir, { recursive: true, force: true })));
@@ -33,4 +34,41 @@ test('day naming matches Intl for any instant and zone (15-minute slot cache is 
     const f = new Intl.DateTimeFormat('en-CA', { timeZone: zones[zi], year: 'numeric', month: '2-digit', day: '2-digit' });
     return namers[zi]!.day(ms) === f.format(new Date(ms)).replaceAll('-', '');
   }), { numRuns: 3000 });
+});
+
+test('a SQLite file store writes on its writer thread: the event loop turns during a 2000-CDR batch (inline, not once)', async () => {
+  const d = mkdtempSync(join(tmpdir(), 'ssw-writer-'));
+  const url = `sqlite:${join(d, 'ssw.db')}`;
+  try {
+    const ticks: Record<string, number> = {};
+    let n = 0;
+    for (const mode of ['inline', 'worker'] as const) {
+      const store = await openStore(url, { sqliteWriter: mode });
+      try {
+        assert.equal(store.writer, mode);
+        const entries = Array.from({ length: 2000 }, () => {
+          const cdr = sampleCdr(`w-${n++}`, Date.UTC(2026, 0, 1) + n);
+          return { cdr, ledger: [{ account: 'acct-w', amount: -cdr.fee, reason: 'call' }] };
+        });
+        let count = 0;
+        let on = true;
+        const spin = () => { if (on) { count++; setImmediate(spin); } };
+        setImmediate(spin);
+        const r = await store.writeBatch(entries, { assumeNew: true });
+        on = false;
+        ticks[mode] = count;
+        assert.equal(r.inserted, 2000);
+        // The main thread's connection reads what the writer thread committed.
+        assert.equal((await store.queryCdrs({ from: Date.UTC(2026, 0, 1), to: Date.UTC(2026, 0, 2) })).total, n);
+        assert.equal(await store.balance('acct-w'), -1_234_567n * BigInt(n));
+      } finally {
+        await store.close();
+      }
+    }
+    // Inline, better-sqlite3 resolves every step in a microtask: the loop never turns for the whole transaction.
+    assert.equal(ticks.inline, 0);
+    assert.ok(ticks.worker! >= 3, `the loop turned ${ticks.worker} times while the writer thread worked`);
+  } finally {
+    rmSync(d, { recursive: true, force: true });
+  }
 });
