@@ -116,6 +116,11 @@ export class SqliteWriter {
     });
   }
 
+  /** Ends the thread at once, as a crash would: pending calls fail, an open transaction rolls back, the next call starts a new thread. */
+  async terminate(): Promise<void> {
+    await this.#worker?.terminate();
+  }
+
   /** Lets pending calls finish, closes the thread's connection and waits for the thread to end. */
   async close(): Promise<void> {
     if (this.#closed) return;

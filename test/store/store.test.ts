@@ -7,6 +7,7 @@ import fc from 'fast-check';
 import { formatMinor, openStore, parseStoreUrl, toMinor, DayNamer } from '../../src/store/index.js';
 import { storeContract } from './store-contract.js';
 import { sampleCdr } from './fixtures.js';
+import { SqliteWriter } from '../../src/store/sqlite-writer.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'ssw-store-'));
 describe('sqlite file store', () => storeContract('sqlite', `sqlite:${join(dir, 'ssw.db')}`, () => rmSync(dir, { recursive: true, force: true })));
@@ -69,6 +70,38 @@ test('a SQLite file store writes on its writer thread: the event loop turns duri
     assert.equal(ticks.inline, 0);
     assert.ok(ticks.worker! >= 3, `the loop turned ${ticks.worker} times while the writer thread worked`);
   } finally {
+    rmSync(d, { recursive: true, force: true });
+  }
+});
+
+test('the writer thread killed mid-batch: the call fails, the batch is all or nothing, the next call starts a new thread and completes it once', async () => {
+  const d = mkdtempSync(join(tmpdir(), 'ssw-writer-kill-'));
+  const url = `sqlite:${join(d, 'ssw.db')}`;
+  const store = await openStore(url, { sqliteWriter: 'inline' }); // migrates; reads below
+  const w = await SqliteWriter.start({ url, timeZone: 'UTC' });
+  try {
+    const T = Date.UTC(2026, 0, 5);
+    const entries = Array.from({ length: 5000 }, (_, i) => {
+      const cdr = sampleCdr(`k-${i}`, T + i, { fee: BigInt(i + 1) });
+      return { cdr, ledger: [{ account: 'acct-k', amount: -cdr.fee, reason: 'call' }] };
+    });
+    const sum = entries.reduce((a, e) => a + e.cdr.fee, 0n);
+    const first = w.call('writeBatch', [entries, { assumeNew: true }]);
+    first.catch(() => {});
+    await new Promise((r) => setTimeout(r, 20));
+    await w.terminate();
+    await assert.rejects(first);
+    const landed = (await store.queryCdrs({ from: T, to: T + 5000 })).total;
+    assert.ok(landed === 0 || landed === 5000, `${landed} CDRs of a killed batch`);
+    assert.equal(await store.balance('acct-k'), landed ? -sum : 0n);
+    const again = await w.call<{ inserted: number }>('writeBatch', [entries, {}]);
+    assert.equal(again.inserted, 5000 - landed);
+    assert.equal((await store.queryCdrs({ from: T, to: T + 5000 })).total, 5000);
+    assert.equal(await store.balance('acct-k'), -sum);
+    assert.equal((await store.ledger('acct-k')).length, 5000);
+  } finally {
+    await w.close();
+    await store.close();
     rmSync(d, { recursive: true, force: true });
   }
 });
