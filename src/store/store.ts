@@ -176,8 +176,9 @@ export class Store {
 
   /**
    * Stores CDRs and their ledger changes in one transaction, creating daily tables on demand.
-   * Idempotent: an existing flowNo is ignored and a ledger change already applied for the same
-   * (account, reason, flowNo) is skipped, so replaying a batch changes nothing.
+   * Idempotent: a CDR whose flowNo is stored already is left out with all its ledger changes (only
+   * CDRs actually inserted are debited), and a change already in the ledger for the same
+   * (account, reason, flowNo) is skipped too, so replaying a batch changes nothing.
    */
   async writeBatch(entries: readonly CdrEntry[], opts: WriteBatchOptions = {}): Promise<BatchResult> {
     this.#open();
