@@ -4,7 +4,8 @@
  * Store's write methods one after another, in the order they were posted.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { openStore, type Store } from '../src/store/index.js';
+import { decodeEntry } from '../src/cdr/index.js';
+import { openStore, type CdrEntry, type EncodedEntries, type Store, type WriteBatchOptions } from '../src/store/index.js';
 import type { SerializedError, WriterInit, WriterReply, WriterRequest } from '../src/store/sqlite-writer.js';
 
 const init = workerData as WriterInit;
@@ -35,6 +36,19 @@ port.on('message', (m: WriterRequest) => {
   queue = queue.then(() => handle(m));
 });
 
+/** The CDR entries of an encoded batch (every one is a 'cdr' entry: the drainer sends no others). */
+function decode(b: EncodedEntries): CdrEntry[] {
+  const out: CdrEntry[] = [];
+  const buf = Buffer.from(b.bytes.buffer, b.bytes.byteOffset, b.bytes.byteLength);
+  let off = 0;
+  for (const len of b.lengths) {
+    const e = decodeEntry(buf.subarray(off, off + len));
+    off += len;
+    if (e.t === 'cdr') out.push({ cdr: e.cdr, ledger: e.ledger });
+  }
+  return out;
+}
+
 async function handle(m: WriterRequest): Promise<void> {
   if (m.op === 'close') {
     await store.close();
@@ -43,6 +57,12 @@ async function handle(m: WriterRequest): Promise<void> {
   }
   let reply: WriterReply;
   try {
+    if (m.op === 'writeEncoded') {
+      const [batch, opts] = m.args as [EncodedEntries, WriteBatchOptions];
+      reply = { id: m.id, ok: true, value: await store.writeBatch(decode(batch), opts) };
+      port.postMessage(reply);
+      return;
+    }
     const fn = store[m.op] as (...a: unknown[]) => Promise<unknown>;
     reply = { id: m.id, ok: true, value: await fn.apply(store, m.args as unknown[]) };
   } catch (e) {

@@ -1,11 +1,11 @@
-import { Worker } from 'node:worker_threads';
+import { Worker, type TransferListItem } from 'node:worker_threads';
 import { SswError } from '../util/errors.js';
 import { StoreErrors } from './errors.js';
 
 const WORKER_URL = new URL('../../workers/sqlite-writer.js', import.meta.url);
 
 /** The Store methods the writer thread runs (every write of a SQLite file store). */
-export type WriterOp = 'writeBatch' | 'applyLedger' | 'dropCdrTablesOlderThan' | 'importNetwork' | 'ensureAccounts';
+export type WriterOp = 'writeBatch' | 'writeEncoded' | 'applyLedger' | 'dropCdrTablesOlderThan' | 'importNetwork' | 'ensureAccounts';
 
 export interface WriterInit {
   readonly url: string;
@@ -102,8 +102,8 @@ export class SqliteWriter {
     else p.reject(reviveError(r.error));
   }
 
-  /** Runs one Store method on the writer thread. */
-  async call<T>(op: WriterOp, args: readonly unknown[]): Promise<T> {
+  /** Runs one Store method on the writer thread; `transfer` moves buffers instead of copying them. */
+  async call<T>(op: WriterOp, args: readonly unknown[], transfer: readonly TransferListItem[] = []): Promise<T> {
     if (this.#closed) throw StoreErrors.closed('store is closed');
     if (!this.#worker) await this.#spawn();
     await this.#ready;
@@ -112,7 +112,7 @@ export class SqliteWriter {
     return new Promise<T>((resolve, reject) => {
       this.#pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
       worker.ref();
-      worker.postMessage({ id, op, args } satisfies WriterRequest);
+      worker.postMessage({ id, op, args } satisfies WriterRequest, transfer as TransferListItem[]);
     });
   }
 

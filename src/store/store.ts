@@ -61,6 +61,15 @@ export interface CdrPage {
   readonly pageSize: number;
 }
 
+/**
+ * CDR journal entries as the CDR journal encoded them (src/cdr/codec.ts), back to back in `bytes`,
+ * `lengths[i]` bytes each. The writer thread decodes them, so the drainer's thread does not.
+ */
+export interface EncodedEntries {
+  readonly bytes: Uint8Array<ArrayBuffer>;
+  readonly lengths: Uint32Array<ArrayBuffer>;
+}
+
 /** A CDR and the balance changes it causes: stored together, each at most once. */
 export interface CdrEntry {
   readonly cdr: CdrRecord;
@@ -157,6 +166,21 @@ export class Store {
    */
   get drainBatch(): number {
     return this.kind === 'mysql' ? 1000 : 250;
+  }
+
+  /** True when writeEncoded is available: the writer thread decodes the journal's entries itself. */
+  get encodedWrites(): boolean {
+    return this.#writer !== null;
+  }
+
+  /**
+   * writeBatch for CDR entries still in the journal's encoding; the buffers are moved to the writer
+   * thread, not copied. Only with the writer thread (see encodedWrites): throws SSW_ERR_STORE_NO_WRITER otherwise.
+   */
+  async writeEncoded(batch: EncodedEntries, opts: WriteBatchOptions = {}): Promise<BatchResult> {
+    this.#open();
+    if (!this.#writer) throw StoreErrors.noWriter('writeEncoded needs the SQLite writer thread');
+    return this.#writer.call('writeEncoded', [batch, opts], [batch.bytes.buffer, batch.lengths.buffer]);
   }
 
   /** Where writes run: 'worker' (the SQLite writer thread), else 'inline' (this thread; MySQL's are network round trips). */

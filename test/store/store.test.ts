@@ -47,6 +47,11 @@ test('a SQLite file store writes on its writer thread: the event loop turns duri
       const store = await openStore(url, { sqliteWriter: mode });
       try {
         assert.equal(store.writer, mode);
+        // Only the writer thread takes the journal's encoding (and decodes it there).
+        assert.equal(store.encodedWrites, mode === 'worker');
+        if (mode === 'inline') {
+          await assert.rejects(store.writeEncoded({ bytes: new Uint8Array(0), lengths: new Uint32Array(0) }), (e: any) => e.code === 'SSW_ERR_STORE_NO_WRITER');
+        }
         const entries = Array.from({ length: 2000 }, () => {
           const cdr = sampleCdr(`w-${n++}`, Date.UTC(2026, 0, 1) + n);
           return { cdr, ledger: [{ account: 'acct-w', amount: -cdr.fee, reason: 'call' }] };
