@@ -23,7 +23,7 @@ function serialize(e: unknown): SerializedError {
 
 let store: Store;
 try {
-  store = await openStore(init.url, { timeZone: init.timeZone, sqliteWriter: 'inline' });
+  store = await openStore(init.url, { timeZone: init.timeZone, maxDayInterval: init.maxDayInterval, pageSize: init.pageSize, sqliteWriter: 'inline' });
 } catch (e) {
   port.postMessage({ error: serialize(e) });
   process.exit(1);

@@ -4,12 +4,15 @@ import { StoreErrors } from './errors.js';
 
 const WORKER_URL = new URL('../../workers/sqlite-writer.js', import.meta.url);
 
-/** The Store methods the writer thread runs (every write of a SQLite file store). */
-export type WriterOp = 'writeBatch' | 'writeEncoded' | 'applyLedger' | 'dropCdrTablesOlderThan' | 'importNetwork' | 'ensureAccounts';
+/** The Store methods the writer thread runs (every write of a SQLite file store, and the reads that can be long). */
+export type WriterOp = 'writeBatch' | 'writeEncoded' | 'applyLedger' | 'dropCdrTablesOlderThan' | 'importNetwork' | 'ensureAccounts'
+  | 'queryCdrs' | 'ledger' | 'exportNetwork';
 
 export interface WriterInit {
   readonly url: string;
   readonly timeZone: string;
+  readonly maxDayInterval?: number;
+  readonly pageSize?: number;
 }
 
 /** What goes back and forth: a call, or its result / error. */
