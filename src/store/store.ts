@@ -186,7 +186,7 @@ export class Store {
     return this.#writer.call('writeEncoded', [batch, opts], [batch.bytes.buffer, batch.lengths.buffer]);
   }
 
-  /** Where writes run: 'worker' (the SQLite writer thread), else 'inline' (this thread; MySQL's are network round trips). */
+  /** Where writes and long reads run: 'worker' (the SQLite writer thread), else 'inline' (this thread; MySQL's are network round trips). */
   get writer(): 'worker' | 'inline' {
     return this.#writer ? 'worker' : 'inline';
   }
