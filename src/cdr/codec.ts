@@ -80,3 +80,22 @@ export function peekEntry(b: Uint8Array): { readonly t: JournalEntry['t']; reado
   const e = decodeEntry(Buffer.from(b.buffer, b.byteOffset, b.length));
   return { t: e.t, at: e.at };
 }
+
+const KEY = Buffer.from(',"key":"');
+
+/**
+ * The call key of an entry, read from its end (encodeEntry writes `key` last), without parsing
+ * the rest; undefined when it has none. In JSON a quote inside a string is escaped, so the last
+ * `,"key":"` can only be the key field's. Anything else is decoded in full.
+ */
+export function entryKey(b: Buffer): string | undefined {
+  const i = b.lastIndexOf(KEY);
+  if (i < 0) return undefined;
+  if (b[b.length - 1] === 0x7d) {
+    try {
+      const v: unknown = JSON.parse(b.toString('utf8', i + KEY.length - 1, b.length - 1));
+      if (typeof v === 'string') return v;
+    } catch { /* not the shape encodeEntry writes */ }
+  }
+  return (decodeEntry(b) as { key?: string }).key;
+}
