@@ -69,12 +69,13 @@ export class SqliteWriter {
   #spawn(): Promise<void> {
     const worker = new Worker(WORKER_URL, { workerData: this.#init });
     this.#worker = worker;
-    worker.unref(); // an idle writer never keeps the process alive; #call refs it while work is pending
     this.#ready = new Promise<void>((resolve, reject) => {
       const onReady = (m: unknown) => {
         if ((m as { ready?: boolean }).ready) {
           worker.off('message', onReady);
           worker.on('message', (r: WriterReply) => this.#reply(r));
+          // An idle writer never keeps the process alive; call() refs it while work is pending.
+          if (this.#pending.size === 0) worker.unref();
           resolve();
         } else if ((m as { error?: SerializedError }).error) {
           reject(reviveError((m as { error: SerializedError }).error));
