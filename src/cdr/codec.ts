@@ -55,3 +55,47 @@ export function decodeEntry(b: Buffer): JournalEntry {
   }
   return o as unknown as JournalEntry;
 }
+
+const HEAD = Buffer.from('{"t":"');
+const AT = Buffer.from('","at":');
+
+/**
+ * The kind and time of an entry without parsing it: encodeEntry writes `{"t":"<kind>","at":<ms>,`
+ * first. Costs ~50 ns instead of decodeEntry's few µs, so the drainer can hand encoded CDRs to a
+ * writer thread untouched. Anything not shaped so is decoded in full.
+ */
+export function peekEntry(b: Uint8Array): { readonly t: JournalEntry['t']; readonly at: number } {
+  let ok = b.length > HEAD.length + AT.length + 4;
+  for (let i = 0; ok && i < HEAD.length; i++) ok = b[i] === HEAD[i];
+  if (ok) {
+    const q = b.indexOf(0x22, HEAD.length); // the closing quote of the kind
+    const t = q > 0 && q < 16 ? Buffer.from(b.buffer, b.byteOffset + HEAD.length, q - HEAD.length).toString('latin1') : '';
+    let i = q;
+    for (let k = 0; ok && k < AT.length; k++, i++) ok = b[i] === AT[k];
+    let at = 0;
+    let digits = 0;
+    for (; ok && i < b.length && b[i]! >= 0x30 && b[i]! <= 0x39; i++, digits++) at = at * 10 + (b[i]! - 0x30);
+    if (ok && digits > 0 && b[i] === 0x2c && (t === 'cdr' || t === 'ckpt' || t === 'clr')) return { t, at };
+  }
+  const e = decodeEntry(Buffer.from(b.buffer, b.byteOffset, b.length));
+  return { t: e.t, at: e.at };
+}
+
+const KEY = Buffer.from(',"key":"');
+
+/**
+ * The call key of an entry, read from its end (encodeEntry writes `key` last), without parsing
+ * the rest; undefined when it has none. In JSON a quote inside a string is escaped, so the last
+ * `,"key":"` can only be the key field's. Anything else is decoded in full.
+ */
+export function entryKey(b: Buffer): string | undefined {
+  const i = b.lastIndexOf(KEY);
+  if (i < 0) return undefined;
+  if (b[b.length - 1] === 0x7d) {
+    try {
+      const v: unknown = JSON.parse(b.toString('utf8', i + KEY.length - 1, b.length - 1));
+      if (typeof v === 'string') return v;
+    } catch { /* not the shape encodeEntry writes */ }
+  }
+  return (decodeEntry(b) as { key?: string }).key;
+}

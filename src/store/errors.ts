@@ -9,4 +9,5 @@ export const StoreErrors = {
   badMoney: createError('SSW_ERR_STORE_BAD_MONEY', 400),
   migration: createError('SSW_ERR_STORE_MIGRATION', 500),
   closed: createError('SSW_ERR_STORE_CLOSED', 503),
+  noWriter: createError('SSW_ERR_STORE_NO_WRITER', 500),
 } as const;

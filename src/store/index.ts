@@ -1,7 +1,7 @@
 /** The store room's door: one data layer over embedded SQLite and MySQL/MariaDB. */
 export {
   Store, openStore, importNetwork, exportNetwork,
-  type StoreOptions, type CdrRange, type CdrQuery, type CdrPage, type CdrEntry, type BatchResult, type LedgerRow, type WriteBatchOptions,
+  type StoreOptions, type CdrRange, type CdrQuery, type CdrPage, type CdrEntry, type EncodedEntries, type BatchResult, type LedgerRow, type WriteBatchOptions,
 } from './store.js';
 export { parseStoreUrl, type StoreKind } from './connect.js';
 export { MIGRATIONS, type Migration } from './migrations.js';

@@ -194,6 +194,24 @@ test('journal entries round trip exactly, money included', async () => {
   assert.deepEqual(decodeEntry(encodeEntry(c)), c);
 });
 
+test('peekEntry and entryKey read the kind, time and call key of any encoded entry without decoding it, and fall back on other shapes', async () => {
+  const { encodeEntry, entryKey, peekEntry } = await import('../../src/cdr/codec.js');
+  fc.assert(fc.property(fc.integer({ min: 0, max: 2 ** 53 - 1 }), fc.constantFrom('cdr', 'ckpt', 'clr'), fc.string(), (at, t, key) => {
+    const e = t === 'cdr' ? { t, at, cdr: cdr(at % 1000, { endReasonText: key }), key }
+      : t === 'ckpt' ? { t, at, key, state: { rec: { flowNo: 'x', startTime: 1 } } } : { t, at, key };
+    const h = peekEntry(encodeEntry(e as Parameters<typeof encodeEntry>[0]));
+    return h.t === t && h.at === at;
+  }), { numRuns: 500 });
+  // The call key, read from the end of the entry.
+  fc.assert(fc.property(fc.constantFrom('cdr', 'clr'), fc.option(fc.string(), { nil: undefined }), fc.string(), (t, key, text) => {
+    const e = t === 'cdr' ? { t, at: 1, cdr: cdr(3, { endReasonText: text, callerCallId: `,"key":"${text}` }), ...(key === undefined ? {} : { key }) } : { t, at: 1, key: key ?? '' };
+    return entryKey(encodeEntry(e as Parameters<typeof encodeEntry>[0])) === (t === 'clr' ? key ?? '' : key);
+  }), { numRuns: 500 });
+  // Keys in another order (not what encodeEntry writes) still read right, through a full decode.
+  assert.deepEqual(peekEntry(Buffer.from('{"at":7,"t":"clr","key":"k"}')), { t: 'clr', at: 7 });
+  assert.deepEqual(peekEntry(Buffer.from('{"t":"cdr","at":12,"cdr":{"fee":"1","vendorCost":"2"}}')), { t: 'cdr', at: 12 });
+});
+
 test('records whose unique keys would not fit are refused before journaling; long text is cut, not fatal', async () => {
   const dir = tempDir('jbad');
   const store = await openStore('sqlite::memory:');

@@ -1,9 +1,17 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
-import { openStore, type Store } from '../../src/store/index.js';
+import { rmSync } from 'node:fs';
+import { sql } from 'kysely';
+import { openCdrPipeline } from '../../src/cdr/index.js';
+import type { Account } from '../../src/config/types.js';
+import { openStore, type CdrEntry, type Store } from '../../src/store/index.js';
 import { isSswError } from '../../src/util/errors.js';
+import { tempDir, until } from '../cdr/helpers.js';
 import { NETWORK, sampleCdr } from './fixtures.js';
+
+const account = (id: string, balance: string): Account => ({ id, name: id, prepaid: true, balance, creditLimit: '0', rateGroup: '', locked: false, capacity: 0 });
+const MAJOR = 10_000_000n; // minor units per currency unit
 
 // Fixed instants. 2026-03-10T23:30:00Z is 2026-03-11 00:30 in Europe/Berlin (UTC+1 then).
 const T0 = Date.UTC(2026, 2, 10, 23, 30, 0);
@@ -152,5 +160,105 @@ export function storeContract(name: string, url: string | (() => Promise<string>
     assert.equal((await store.queryCdrs({ from: T0 - DAY, to: T0 + DAY })).total, 0);
     // The same flowNo can be written again after its table is gone (a table is created on demand).
     assert.equal(await store.insertCdrs([sampleCdr('tz-after', T0 - 1800_000 + 1)]), 1);
+  });
+
+  /** Rows per daily table, read straight from the tables. */
+  async function rowsPerTable(tables: Iterable<string>): Promise<Map<string, number>> {
+    const out = new Map<string, number>();
+    const present = new Set(await store.listCdrTables());
+    for (const t of tables) {
+      const r = present.has(t) ? await store.db.selectFrom(t).select(sql<number>`count(*)`.as('n')).executeTakeFirst() : { n: 0 };
+      out.set(t, Number(r?.n ?? 0));
+    }
+    return out;
+  }
+
+  test(`${name}: one batch across two days' tables lands every row with exact balances; a replay stores and debits nothing`, async () => {
+    await store.ensureAccounts([account('bat-a', '100'), account('bat-b', '0')]);
+    const N = 3000;
+    // 2026-03-30T23:30Z is 03-31 01:30 in Berlin (summer time since the 29th); 30 s apart, 3000 CDRs span two local days.
+    const start = T0 + 20 * DAY;
+    const entries: CdrEntry[] = Array.from({ length: N }, (_, i) => {
+      const cdr = sampleCdr(`bat-${i}`, start + i * 30_000, { account: i % 3 ? 'bat-a' : 'bat-b', fee: BigInt(i + 1), vendorCost: 7n });
+      return { cdr, ledger: [{ account: cdr.account, amount: -cdr.fee, reason: 'call' }, { account: 'bat-vendor', amount: cdr.vendorCost, reason: 'vendor' }] };
+    });
+    const want = new Map<string, number>();
+    for (const e of entries) want.set(store.tableFor(e.cdr.startTime), (want.get(store.tableFor(e.cdr.startTime)) ?? 0) + 1);
+    assert.deepEqual([...want.keys()], ['cdr_20260331', 'cdr_20260401']);
+    const fees = (acct: string, es: readonly CdrEntry[]) => es.filter((e) => e.cdr.account === acct).reduce((a, e) => a + e.cdr.fee, 0n);
+
+    const r = await store.writeBatch(entries, { assumeNew: true });
+    assert.equal(r.inserted, N);
+    assert.equal(r.applied.length, 2 * N);
+    assert.deepEqual(await rowsPerTable(want.keys()), want);
+    assert.equal(await store.balance('bat-a'), 100n * MAJOR - fees('bat-a', entries));
+    assert.equal(await store.balance('bat-b'), -fees('bat-b', entries));
+    assert.equal(await store.balance('bat-vendor'), 7n * BigInt(N)); // no accounts row: the ledger's running balance
+    const la = await store.ledger('bat-a');
+    assert.equal(la.length, entries.filter((e) => e.cdr.account === 'bat-a').length);
+    // Each ledger row's balance follows from the one before it.
+    for (let i = 1; i < la.length; i++) assert.equal(la[i]!.balanceAfter, la[i - 1]!.balanceAfter + la[i]!.amount);
+    assert.equal(la.at(-1)!.balanceAfter, await store.balance('bat-a'));
+
+    // A replay, first as a caller that knows it is one, then as one wrongly sure it is not.
+    for (const assumeNew of [false, true]) {
+      const again = await store.writeBatch(entries, { assumeNew });
+      assert.deepEqual([again.inserted, again.applied.length], [0, 0], `replay, assumeNew ${assumeNew}`);
+    }
+    // Part replay: the stored CDRs now carry a debit under another reason (the ledger's unique key
+    // would let it through), yet a stored CDR is never debited again; only the 100 new ones are.
+    const old = entries.slice(N - 100).map((e) => ({ cdr: e.cdr, ledger: [{ account: e.cdr.account, amount: -1n, reason: 'call-again' }] }));
+    const fresh = Array.from({ length: 100 }, (_, i) => {
+      const cdr = sampleCdr(`bat-new-${i}`, start + i * 30_000 + 1, { account: 'bat-a', fee: 1000n });
+      return { cdr, ledger: [{ account: 'bat-a', amount: -cdr.fee, reason: 'call' }] };
+    });
+    const part = await store.writeBatch([...old, ...fresh], { assumeNew: true });
+    assert.deepEqual([part.inserted, part.applied.length], [100, 100]);
+    want.set('cdr_20260331', want.get('cdr_20260331')! + 100);
+    assert.deepEqual(await rowsPerTable(want.keys()), want);
+    assert.equal(await store.balance('bat-a'), 100n * MAJOR - fees('bat-a', entries) - 100_000n);
+    assert.equal(await store.balance('bat-b'), -fees('bat-b', entries));
+    assert.equal((await store.ledger('bat-a')).length, la.length + 100);
+  });
+
+  test(`${name}: a failure mid-batch rolls the whole batch back; the journal keeps it and it lands once, after a restart`, { timeout: 30_000 }, async () => {
+    await store.ensureAccounts([account('mid-a', '50')]);
+    const opening = await store.balance('mid-a');
+    // The CDR rows of both days go in first, then the ledger insert fails: a failure in the middle of the transaction.
+    const trigger = store.kind === 'mysql'
+      ? `create trigger ssw_test_fail before insert on balance_ledger for each row signal sqlstate '45000' set message_text = 'injected failure'`
+      : `create trigger ssw_test_fail before insert on balance_ledger begin select raise(abort, 'injected failure'); end`;
+    await sql.raw(trigger).execute(store.db);
+    const dir = tempDir('midbatch');
+    const start = T0 + 25 * DAY;
+    const range = { from: start, to: start + 600 * 200_000 };
+    let sum = 0n;
+    try {
+      let p = await openCdrPipeline({ dataDir: dir, store, backoffMinMs: 10, backoffMaxMs: 50 });
+      await Promise.all(Array.from({ length: 600 }, (_, i) => {
+        const cdr = sampleCdr(`mid-${i}`, start + i * 200_000, { account: 'mid-a', fee: BigInt(1000 + i) });
+        sum += cdr.fee;
+        return p.write(cdr, { ledger: [{ account: 'mid-a', amount: -cdr.fee, reason: 'call' }] });
+      }));
+      await until(() => p.errorCount >= 3, 10_000, 'the drainer to fail and retry');
+      assert.match(p.lastError ?? '', /injected failure/);
+      assert.equal(p.depth, 600);
+      assert.equal((await store.queryCdrs(range)).total, 0, 'no CDR row of the failed batch stays');
+      assert.equal(await store.balance('mid-a'), opening);
+      assert.equal((await store.ledger('mid-a')).length, 0);
+      await p.close(100); // the switch stops with the batch still journaled
+      await sql.raw('drop trigger ssw_test_fail').execute(store.db);
+      p = await openCdrPipeline({ dataDir: dir, store, backoffMinMs: 10, backoffMaxMs: 50 });
+      assert.ok(await p.waitDrained(10_000), `still ${p.depth} journaled`);
+      await p.close();
+      const page = await store.queryCdrs(range);
+      assert.equal(page.total, 600);
+      assert.ok(new Set(page.rows.map((c) => store.tableFor(c.startTime))).size >= 2, 'the batch spanned two daily tables');
+      assert.equal(await store.balance('mid-a'), opening - sum);
+      assert.equal((await store.ledger('mid-a')).length, 600);
+    } finally {
+      await sql.raw('drop trigger if exists ssw_test_fail').execute(store.db);
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 }
