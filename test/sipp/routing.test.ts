@@ -181,7 +181,7 @@ test('no carrier takes the number: 503 No Available Router, no carrier tried', a
 test('a carrier at its capacity is skipped; when it is the only one, the call is refused with 503', async () => {
   // One call holds the capacity-1 carrier for 6 s.
   const long = runUac({ scenario: ['-sn', 'uac'], to: `${SW}:5060`, ip: CUST_A, port: nextPort(), number: '4000001', holdMs: 6000 });
-  await until(() => uas.cap.messages().some((m) => m.dir === 'received' && m.method === 'ACK'), 10_000, 'the first call is up on cap');
+  await until(() => uas.cap.messages().some((m) => m.dir === 'received' && m.method === 'ACK' && m.callId === uas.cap.invites('4000001')[0]), 10_000, 'the first call is up on cap');
   await answered(SW, CUST_A, '4000002');
   assert.deepEqual(landed('4000002'), { ok: 1 }, 'the second call skips the full carrier');
   await refused(SW, CUST_A, '9000001', 503);
