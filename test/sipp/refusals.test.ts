@@ -18,6 +18,7 @@ const CUST = {
   accCap: '127.0.0.215',
   gwCap: '127.0.0.216',
   gwCap503: '127.0.0.217',
+  poor503: '127.0.0.219',
 };
 const CARRIER = '127.0.0.218';
 
@@ -36,13 +37,18 @@ const NETWORK = {
     { name: 'c-acccap', remoteIps: [CUST.accCap], account: 'acccap' },
     { name: 'c-gwcap', remoteIps: [CUST.gwCap], account: 'gwcap', capacity: 1 },
     { name: 'c-gwcap503', remoteIps: [CUST.gwCap503], account: 'gwcap', capacity: 1 },
+    { name: 'c-poor503', remoteIps: [CUST.poor503], account: 'poor' },
   ],
   routingGateways: [{ name: 'uk', id: 1, address: CARRIER, port: 5080, prefixes: ['44'] }],
 };
 
-/** Error-code replacement on c-gwcap503: set on the loaded config, as the network files have no field for it yet. */
+/** Error-code replacement on two customers: set on the loaded config, as the network files have no field for it yet. */
+const ERROR_CODES: Record<string, Record<string, number>> = {
+  'c-gwcap503': { 'customer-capacity-full': 503 },
+  'c-poor503': { 'Insufficient balance': 503 },
+};
 function tweak(cfg: LoadedConfig): LoadedConfig {
-  const mappingGateways = cfg.network.mappingGateways.map((m) => (m.name === 'c-gwcap503' ? { ...m, errorCodes: { 'customer-capacity-full': 503 } } : m));
+  const mappingGateways = cfg.network.mappingGateways.map((m) => (ERROR_CODES[m.name] ? { ...m, errorCodes: ERROR_CODES[m.name] } : m));
   return { ...cfg, network: { ...cfg.network, mappingGateways } };
 }
 
@@ -107,6 +113,11 @@ test('balance below the first period: 402, end reason "Insufficient balance", no
   assert.equal(cdr.endReasonText, 'Insufficient balance');
   assert.equal(balance('poor'), 0n);
   assert.equal(await sw.sw.engines!.store!.balance('poor'), 0n);
+});
+
+test('the same refusal where the mapping gateway replaces "Insufficient balance" by 503', async () => {
+  const cdr = await refusedWith(CUST.poor503, '44100005', 503);
+  assert.equal(cdr.endReasonText, 'Insufficient balance');
 });
 
 /** Starts a call from `from` held for 5 s and waits until it is up; `done` resolves with SIPp's result. */
