@@ -1,7 +1,7 @@
 // SIPp peers around an in-process switch with its full engines: carriers played by SIPp UAS
 // instances (each with a message log the test reads back), callers played by SIPp UACs, and the
 // CDRs read from the switch's own store.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -94,6 +94,15 @@ export class SippUas {
     const ids = new Set<string>();
     for (const m of this.messages()) if (m.dir === 'received' && m.method === 'INVITE' && m.user.startsWith(prefix)) ids.add(m.callId);
     return [...ids];
+  }
+
+  /** Resolves once its UDP socket is bound (so a first INVITE is not lost to a port not yet open). */
+  async listening(timeoutMs = 10_000): Promise<void> {
+    const bound = () => {
+      if (!this.running) throw new Error(`SIPp on ${this.ip}:${this.port} exited:\n${existsSync(join(this.dir, 'errors.log')) ? readFileSync(join(this.dir, 'errors.log'), 'utf8').slice(-1000) : ''}`);
+      return spawnSync('ss', ['-Hlun', `src ${this.ip}:${this.port}`], { encoding: 'utf8' }).stdout.trim() !== '';
+    };
+    await until(bound, timeoutMs, `SIPp listening on ${this.ip}:${this.port}`);
   }
 
   get running(): boolean {

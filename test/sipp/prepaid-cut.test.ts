@@ -28,8 +28,7 @@ before(async () => {
       routingGateways: [{ name: 'uk', id: 1, address: CARRIER, port: 5080, prefixes: ['44'] }],
     },
   });
-  await until(() => carrier.running, 5000, 'SIPp carrier running');
-  await new Promise((r) => setTimeout(r, 300));
+  await carrier.listening();
 });
 
 after(async () => {

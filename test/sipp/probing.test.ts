@@ -30,15 +30,15 @@ const optionsAnswered = (u: SippUas) => u.messages().filter((m) => m.dir === 'se
 
 before(async () => {
   assert.equal(spawnSync('sipp', ['-v']).error, undefined, 'sipp is installed');
-  startProbed();
   backup = answeringUas(BACKUP, 5080);
+  await Promise.all([startProbed().listening(), backup.listening()]);
   sw = await startNetSwitch({
     ip: SW,
     network: {
       accounts: [{ id: 'acc', name: 'postpaid', prepaid: false, balance: '0' }],
       mappingGateways: [{ name: 'cust', remoteIps: [CUST], account: 'acc' }],
       routingGateways: [
-        { name: 'probed', id: 1, address: PROBED, port: 5080, prefixes: ['44'], priority: 1, probeSeconds: 1 },
+        { name: 'probed', id: 1, address: PROBED, port: 5080, prefixes: ['44'], priority: 1, probeSeconds: 2 },
         { name: 'backup', id: 2, address: BACKUP, port: 5080, prefixes: ['44'], priority: 2 },
       ],
     },
@@ -58,7 +58,7 @@ async function call(callee: string) {
 }
 
 test('a probed carrier that answers OPTIONS takes the calls', async () => {
-  await until(() => optionsAnswered(probed[0]!) >= 2, 10_000, 'SIPp answered two probes');
+  await until(() => optionsAnswered(probed[0]!) >= 1, 15_000, 'SIPp answered a probe');
   assert.ok(policy().health.isUp(1));
   const cdr = await call('44800001');
   assert.equal(cdr.egressGateway, 'probed');
@@ -68,7 +68,7 @@ test('a probed carrier that answers OPTIONS takes the calls', async () => {
 
 test('when its SIPp stops, the carrier is taken out of routing: calls go to the next one without trying it', async () => {
   await probed[0]!.stop();
-  await until(() => !policy().health.isUp(1), 10_000, 'the probed carrier is marked down');
+  await until(() => !policy().health.isUp(1), 15_000, 'the probed carrier is marked down');
   assert.equal(policy().healthChanges, 1);
   const cdr = await call('44800002');
   assert.equal(cdr.egressGateway, 'backup');
@@ -78,7 +78,8 @@ test('when its SIPp stops, the carrier is taken out of routing: calls go to the 
 
 test('when its SIPp answers OPTIONS again, the carrier is back in routing and takes the next call', async () => {
   const again = startProbed();
-  await until(() => policy().health.isUp(1), 10_000, 'the probed carrier is marked up');
+  await again.listening();
+  await until(() => policy().health.isUp(1), 15_000, 'the probed carrier is marked up');
   assert.equal(policy().healthChanges, 2);
   assert.ok(optionsAnswered(again) >= 1);
   const cdr = await call('44800003');

@@ -64,8 +64,7 @@ before(async () => {
   sw = await startNetSwitch({ ip: SW, network: NETWORK, rates: RATES, tweak });
   // Expiry is not in the network files yet: the operator's change is made on the live account book.
   sw.sw.engines!.book.updateAccount('expired', { expiresAt: Date.now() - 60_000 });
-  await until(() => carrier.running, 5000, 'SIPp carrier running');
-  await new Promise((r) => setTimeout(r, 300));
+  await carrier.listening();
 });
 
 after(async () => {

@@ -73,8 +73,7 @@ before(async () => {
   uas.cps = answeringUas(CARRIERS.cps, 5080);
   sw = await startNetSwitch({ ip: SW, network: NETWORK, tweak: withCustBCodes });
   sw2 = await startNetSwitch({ ip: SW_ON_BUSY, network: NETWORK, params: { SS_GATEWAY_SWITCH_STOP_AFTER_USER_BUSY: 'Off' } });
-  await until(() => Object.values(uas).every((u) => u.running), 5000, 'SIPp carriers running');
-  await new Promise((r) => setTimeout(r, 300));
+  await Promise.all(Object.values(uas).map((u) => u.listening()));
 });
 
 after(async () => {
