@@ -166,16 +166,18 @@ export class NetworkPolicy extends StaticPolicy {
       call.ext.admitted = true;
     }
     const accountId = call.ingress.account;
+    // Billing refusals go through the mapping gateway's error-code replacement by end-reason text.
+    const refuse = (text: string, status: number): Authorization => ({ ok: false, reason: 'refused', text, status: mapping?.errorCodes[text] ?? status });
     const acc = book.account(accountId);
-    if (!acc) return { ok: false, reason: 'refused', text: 'Account not found', status: 403 };
+    if (!acc) return refuse('Account not found', 403);
     if (!acc.rateGroup) {
       // An account without a rate group takes unrated calls (no charge); its locked flag still holds.
-      if (acc.locked) return { ok: false, reason: 'refused', text: 'Account locked', status: 403 };
+      if (acc.locked) return refuse('Account locked', 403);
       call.ext.billing = { grant: null, account: accountId } satisfies Billing;
       return { ok: true, maxDurationMs: 0 };
     }
     const r = book.authorize(accountId, call.callee.billed, call.startWall);
-    if (!r.ok) return { ok: false, reason: 'refused', text: r.reason, status: r.sipStatus };
+    if (!r.ok) return refuse(r.reason, r.sipStatus);
     call.ext.billing = { grant: r, account: accountId } satisfies Billing;
     return { ok: true, maxDurationMs: r.maxDurationMs };
   }

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync, existsSync, mkdtempSync } from 'node:fs';
+import { readFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -13,7 +13,7 @@ export interface SippResult {
   stdout: string;
 }
 
-/** Starts a SIPp instance; `args` as on the command line. Resolves when it exits. */
+/** Starts a SIPp instance; `args` as on the command line. Resolves when it exits (its temp folder removed). */
 export function runSipp(args: string[], timeoutMs: number): { child: ChildProcess; done: Promise<SippResult> } {
   const dir = mkdtempSync(join(tmpdir(), 'sipp-'));
   const stf = join(dir, 'stat.csv');
@@ -25,7 +25,9 @@ export function runSipp(args: string[], timeoutMs: number): { child: ChildProces
     const t = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
     child.once('exit', (code) => {
       clearTimeout(t);
-      resolve({ code, ...readStats(stf), stdout: out });
+      const stats = readStats(stf);
+      rmSync(dir, { recursive: true, force: true });
+      resolve({ code, ...stats, stdout: out });
     });
   });
   return { child, done };

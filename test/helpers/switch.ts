@@ -102,15 +102,15 @@ export const RATE_DECK_HEADER = 'prefix,area_name,call_type,rate,first_period,ne
 
 /**
  * Writes a config folder for a switch with the full engines: one listen address, the store in the
- * folder's data/ (or `dbUrl`), a network.yaml as given, and rate decks as `rates/<group>.csv`.
+ * folder's data/ (or `dbUrl`), a network.yaml as given, params.yaml overrides, and rate decks as `rates/<group>.csv`.
  */
-export function writeNetworkConfig(o: { ip: string; network: object; rates?: Record<string, string>; dbUrl?: string; transports?: Array<'udp' | 'tcp'> }): string {
+export function writeNetworkConfig(o: { ip: string; network: object; rates?: Record<string, string>; dbUrl?: string; transports?: Array<'udp' | 'tcp'>; params?: Record<string, unknown> }): string {
   const dir = mkdtempSync(join(tmpdir(), 'ssw-net-'));
   writeFileSync(join(dir, 'server.yaml'), stringify({
     listen: [{ ip: o.ip, port: 5060, transports: o.transports ?? ['udp'] }], drainSeconds: 0, adminPort: 0,
     dataDir: join(dir, 'data'), dbUrl: o.dbUrl ?? `sqlite:${join(dir, 'data', 'ssw.db')}`,
   }));
-  writeFileSync(join(dir, 'params.yaml'), '{}\n');
+  writeFileSync(join(dir, 'params.yaml'), o.params ? stringify(o.params) : '{}\n');
   writeFileSync(join(dir, 'network.yaml'), stringify(o.network));
   if (o.rates) {
     mkdirSync(join(dir, 'rates'));
