@@ -14,7 +14,7 @@ import { stringify } from 'csv-stringify/sync';
 import { formatMoney, parseMoney, type Money } from './money.js';
 import { CALL_TYPES, type CallType, type RateRow, type RateSection } from './rating.js';
 import { rateRowProblem } from './rate-table.js';
-import { packRateRows, type PackedRates } from './packed-rates.js';
+import { packedRow, packRateRows, type PackedRates } from './packed-rates.js';
 
 export const RATE_DECK_COLUMNS = [
   'prefix', 'area_name', 'call_type', 'rate', 'first_period', 'next_period', 'connection_fee', 'sections', 'effective_from', 'locked',
@@ -47,14 +47,40 @@ export function parseRateDeck(input: string | Buffer, options: RateDeckOptions =
   return r.ok ? { ok: true, rows: r.rows } : r;
 }
 
+export interface ImportDeckOptions extends RateDeckOptions {
+  /**
+   * Merge mode: the group's current rows. A deck row replaces the base row with the same prefix
+   * and effective time; every other base row is kept.
+   */
+  readonly base?: PackedRates;
+}
+
 /**
  * What a worker runs: parse, validate and pack in one pass (the prefix grouping found while
  * checking duplicates is reused by the packing), ready for `packedTransferList`.
  */
-export function importRateDeck(input: string | Buffer, options: RateDeckOptions = {}):
-  { readonly ok: true; readonly packed: PackedRates } | { readonly ok: false; readonly errors: RateDeckError[] } {
+export function importRateDeck(input: string | Buffer, options: ImportDeckOptions = {}):
+  { readonly ok: true; readonly packed: PackedRates; readonly deckRows: number } | { readonly ok: false; readonly errors: RateDeckError[] } {
   const r = parseDeck(input, options);
-  return r.ok ? { ok: true, packed: packRateRows(r.rows, { slotOfRow: r.slotOfRow, slots: r.slots }) } : r;
+  if (!r.ok) return r;
+  if (options.base === undefined || options.base.count === 0) {
+    return { ok: true, packed: packRateRows(r.rows, { slotOfRow: r.slotOfRow, slots: r.slots }), deckRows: r.rows.length };
+  }
+  return { ok: true, packed: packRateRows(mergeRows(options.base, r.rows)), deckRows: r.rows.length };
+}
+
+/** The deck's rows plus every base row whose (prefix, effective time) the deck does not give. */
+export function mergeRows(base: PackedRates, deck: readonly RateRow[]): RateRow[] {
+  const given = new Set<string>();
+  for (const r of deck) given.add(`${r.prefix}\u0000${r.effectiveFrom}`);
+  const out = deck.slice();
+  for (let s = 0; s < base.slots; s++) {
+    for (let i = base.slotStart[s]!; i < base.slotStart[s + 1]!; i++) {
+      const row = packedRow(base, s, i);
+      if (!given.has(`${row.prefix}\u0000${row.effectiveFrom}`)) out.push(row);
+    }
+  }
+  return out;
 }
 
 function parseDeck(input: string | Buffer, options: RateDeckOptions):
@@ -200,11 +226,16 @@ function effectiveField(text: string): number | string {
 
 /** Writes rows as a deck that parseRateDeck reads back to the same rows. */
 export function rateDeckToCsv(rows: readonly RateRow[]): string {
-  return stringify(rows.map((r) => [
+  return stringify(rows.map(rateDeckRecord), { header: true, columns: [...RATE_DECK_COLUMNS] });
+}
+
+/** One row as the fields of a deck line, in RATE_DECK_COLUMNS order (for streamed exports). */
+export function rateDeckRecord(r: RateRow): Array<string | number> {
+  return [
     r.prefix, r.areaName, r.callType, plain(r.ratePerMinute), r.firstPeriod, r.nextPeriod, plain(r.connectionFee),
     r.sections.map((s) => `${s.afterSeconds}:${plain(s.ratePerMinute)}`).join(';'),
     new Date(r.effectiveFrom).toISOString(), r.locked ? 1 : 0,
-  ]), { header: true, columns: [...RATE_DECK_COLUMNS] });
+  ];
 }
 
 /** "0.0100000" -> "0.01", "2.0000000" -> "2": decks are read by people. */
