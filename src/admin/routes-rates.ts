@@ -36,7 +36,7 @@ const RATE_FIELDS = {
   firstPeriod: { type: 'integer', minimum: 1, maximum: 86_400 }, nextPeriod: { type: 'integer', minimum: 1, maximum: 86_400 },
   connectionFee: MONEY, sections: { type: 'array', maxItems: 32, items: SECTION }, locked: { type: 'boolean' },
 } as const;
-const EFFECTIVE = { type: ['integer', 'string'], description: 'epoch ms, or ISO 8601 with a zone; default 0 (always)' } as const;
+const EFFECTIVE = { anyOf: [{ type: 'integer' }, { type: 'string', maxLength: 40 }], description: 'epoch ms, or ISO 8601 with a zone; default 0 (always)' } as const;
 const GROUP_PARAMS = { type: 'object', required: ['name'], properties: { name: { type: 'string', maxLength: 64 } } } as const;
 const ROW_PARAMS = { type: 'object', required: ['name', 'prefix'], properties: { name: { type: 'string', maxLength: 64 }, prefix: { type: 'string', maxLength: 32 } } } as const;
 const ROW_QUERY = { type: 'object', properties: { effectiveFrom: EFFECTIVE } } as const;
