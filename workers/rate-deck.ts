@@ -4,12 +4,15 @@
  * buffers in the transfer list (moved, not copied); the task itself resolves with the outcome.
  */
 import type { MessagePort } from 'node:worker_threads';
-import { importRateDeck, packedTransferList, type PackedRates, type RateDeckError } from '../src/billing/index.js';
+import { importRateDeck, packedTransferList, type PackedRates, type RateDeckError, type RateRow } from '../src/billing/index.js';
+import { storeTuple } from '../src/rates/tuple.js';
 
 export interface RateDeckTask {
   readonly csv: Uint8Array;
   readonly maxErrors: number;
   readonly base?: PackedRates;
+  /** Send valid rows while reading (replace mode, so the caller stores while the worker parses). */
+  readonly stream?: boolean;
   readonly port: MessagePort;
 }
 
@@ -17,6 +20,8 @@ export interface RateDeckTask {
 export type RateDeckMessage =
   | { readonly type: 'total'; readonly lines: number }
   | { readonly type: 'progress'; readonly rowsRead: number }
+  /** Replace mode: valid rows as soon as a slice is read, as JSON of storeTuple()s (cheap to send, parsed where stored). */
+  | { readonly type: 'rows'; readonly json: string }
   | { readonly type: 'packed'; readonly packed: PackedRates };
 
 export type RateDeckOutcome =
@@ -34,6 +39,9 @@ export default function importDeck(task: RateDeckTask): RateDeckOutcome {
   const r = importRateDeck(csv, {
     maxErrors: task.maxErrors, base: task.base,
     onProgress: (rowsRead) => task.port.postMessage({ type: 'progress', rowsRead } satisfies RateDeckMessage),
+    onRows: task.stream === true && task.base === undefined
+      ? (rows: readonly RateRow[]) => task.port.postMessage({ type: 'rows', json: JSON.stringify(rows.map(storeTuple)) } satisfies RateDeckMessage)
+      : undefined,
   });
   if (!r.ok) {
     task.port.close();

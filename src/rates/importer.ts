@@ -11,7 +11,8 @@ import type { Store } from '../store/index.js';
 import { createError } from '../util/errors.js';
 import { monotonicMs } from '../util/time.js';
 import { componentLogger } from '../util/log.js';
-import { replaceStoredGroup } from './rate-store.js';
+import { replaceStoredGroup, replaceStoredGroupFrom } from './rate-store.js';
+import type { StoreTuple } from './tuple.js';
 import type { RateDeckMessage, RateDeckOutcome, RateDeckTask } from '../../workers/rate-deck.js';
 
 const log = componentLogger('rates');
@@ -94,7 +95,8 @@ export class RateImporter {
   }
 
   /**
-   * Starts an import; the returned job's `done` settles when it is over (never rejects: a refused
+   * Starts an import (a deck of 1 MB or more that fills its own ArrayBuffer is moved to the
+   * worker: the caller must not use `csv` afterwards); the returned job's `done` settles when it is over (never rejects: a refused
    * or failed import is a status). Throws SSW_ERR_RATES_IMPORT_BUSY if the group is importing.
    */
   start(group: string, csv: Uint8Array, mode: ImportMode = 'replace', onUpdate?: (s: ImportStatus) => void): { id: string; done: Promise<ImportStatus> } {
@@ -158,39 +160,69 @@ export class RateImporter {
   async #run(group: string, csv: Uint8Array, mode: ImportMode, set: (p: Partial<ImportStatus>) => void): Promise<void> {
     set({ phase: 'validating' });
     const current = this.#book.rateGroup(group);
-    // merge: a copy of the current rows goes to the worker (the live group keeps its own)
+    // merge: a copy of the current rows goes to the worker (the live group keeps its own), and
+    // the merged rows are stored once packed; replace: rows are stored while the worker reads
     const base = mode === 'merge' && current !== undefined && current.size > 0 ? current.packed() : undefined;
+    const stream = base === undefined;
     const { port1, port2 } = new MessageChannel();
+    const batches = new BatchQueue<StoreTuple[]>();
     let packed: PackedRates | null = null;
-    const gotPacked = new Promise<void>((resolve) => {
-      port1.on('message', (m: RateDeckMessage) => {
-        if (m.type === 'total') set({ totalLines: m.lines });
-        else if (m.type === 'progress') set({ rowsRead: m.rowsRead });
-        else {
-          packed = m.packed;
-          resolve();
-        }
-      });
-      port1.once('close', () => resolve());
+    let resolvePacked!: () => void;
+    const gotPacked = new Promise<void>((resolve) => (resolvePacked = resolve));
+    port1.on('message', (m: RateDeckMessage) => {
+      if (m.type === 'total') set({ totalLines: m.lines });
+      else if (m.type === 'progress') set({ rowsRead: m.rowsRead });
+      else if (m.type === 'rows') batches.push(m.json);
+      else {
+        packed = m.packed;
+        resolvePacked();
+      }
     });
-    let outcome: RateDeckOutcome;
-    try {
-      const task: RateDeckTask = { csv, maxErrors: this.#maxErrors, base, port: port2 };
-      outcome = (await this.#poolFor().run(task, { transferList: [port2] as never })) as RateDeckOutcome;
-      if (outcome.ok) await gotPacked;
-    } finally {
+    port1.once('close', () => resolvePacked());
+    let outcome: RateDeckOutcome | null = null;
+    const task: RateDeckTask = { csv, maxErrors: this.#maxErrors, base, stream, port: port2 };
+    // a large deck that owns its whole ArrayBuffer is moved to the worker, not copied (the caller
+    // gives it up: start() takes ownership); small ones may sit in Node's shared Buffer pool
+    const own = csv.byteLength >= 1 << 20 && csv.byteOffset === 0 && csv.byteLength === csv.buffer.byteLength;
+    const transferList = (own ? [port2, csv.buffer] : [port2]) as never;
+    const worked = this.#poolFor().run(task, { transferList }).then(
+      async (o: RateDeckOutcome) => {
+        outcome = o;
+        if (o.ok) await gotPacked;
+      },
+    ).finally(() => {
+      batches.end();
       port1.close();
+    });
+    const t = monotonicMs();
+    let storing: Promise<boolean> | null = null;
+    if (stream) {
+      set({ phase: 'storing' });
+      storing = replaceStoredGroupFrom(this.#store, group, batches, async () => {
+        await worked;
+        return outcome !== null && outcome.ok && packed !== null;
+      }, (rowsStored) => set({ rowsStored }));
+      // a store error must not leave the worker's promise unobserved, nor the other way round
+      const [w, st] = await Promise.allSettled([worked, storing]);
+      if (w.status === 'rejected') throw w.reason;
+      if (st.status === 'rejected') throw st.reason;
+    } else {
+      await worked;
     }
-    if (!outcome.ok) {
-      set({ phase: 'refused', errors: outcome.errors });
+    const o = outcome as RateDeckOutcome | null;
+    if (o === null) throw RatesErrors.failed('the worker gave no outcome');
+    if (!o.ok) {
+      set({ phase: 'refused', errors: o.errors, rowsStored: 0 });
       return;
     }
     if (packed === null) throw RatesErrors.failed('the worker finished without sending the packed rows');
     const rows: PackedRates = packed;
-    set({ phase: 'storing', rowsRead: outcome.deckRows, rowsTotal: rows.count, workerMs: outcome.ms });
-    const t = monotonicMs();
-    await replaceStoredGroup(this.#store, group, rows, (rowsStored) => set({ rowsStored }));
-    log.info({ group, mode, rows: rows.count, storeMs: Math.round(monotonicMs() - t), workerMs: Math.round(outcome.ms) }, 'rate deck stored');
+    set({ rowsRead: o.deckRows, rowsTotal: rows.count, workerMs: o.ms });
+    if (!stream) {
+      set({ phase: 'storing' });
+      await replaceStoredGroup(this.#store, group, rows, (rowsStored) => set({ rowsStored }));
+    }
+    log.info({ group, mode, rows: rows.count, totalMs: Math.round(monotonicMs() - t), workerMs: Math.round(o.ms) }, 'rate deck stored');
     set({ phase: 'swapping', rowsStored: rows.count });
     // The swap: one Map assignment. Calls authorized before keep their row; new calls see the new table.
     this.#book.setRateGroup(RateGroup.fromPacked(group, rows));
@@ -208,6 +240,39 @@ export class RateImporter {
     for (const [id, j] of this.#jobs) {
       if (this.#jobs.size <= this.#keep) break;
       if (j.status.finishedAt !== null) this.#jobs.delete(id);
+    }
+  }
+}
+
+/**
+ * Batches from the worker (JSON text), consumed by the store writer as an async iterable; each
+ * batch is parsed only when the writer takes it, so the message handler stays cheap.
+ */
+class BatchQueue<T> implements AsyncIterable<T> {
+  readonly #items: string[] = [];
+  #ended = false;
+  #wake: (() => void) | null = null;
+
+  push(json: string): void {
+    this.#items.push(json);
+    this.#wake?.();
+  }
+
+  end(): void {
+    this.#ended = true;
+    this.#wake?.();
+  }
+
+  async *[Symbol.asyncIterator](): AsyncGenerator<T> {
+    for (;;) {
+      const next = this.#items.shift();
+      if (next !== undefined) {
+        yield JSON.parse(next) as T;
+        continue;
+      }
+      if (this.#ended) return;
+      await new Promise<void>((resolve) => (this.#wake = resolve));
+      this.#wake = null;
     }
   }
 }

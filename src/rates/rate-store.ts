@@ -13,22 +13,16 @@ import {
   CALL_TYPES, RATE_DECK_COLUMNS, packedRow, rateDeckRecord, type CallType, type PackedRates, type RateRow, type RateSection,
 } from '../billing/index.js';
 import type { Store } from '../store/index.js';
+import { storeTuple, type StoreTuple } from './tuple.js';
 
 const COLUMNS = ['rate_group', 'prefix', 'area_name', 'rate', 'connection_fee', 'first_period', 'next_period', 'effective_time', 'locked', 'extra'] as const;
 
-/** Rows per INSERT: 10 columns x 3,000 stays under SQLite's 32,766 bound parameters. */
+/**
+ * Rows per INSERT. better-sqlite3 runs a statement on this thread: 1,000 rows take a few ms, so
+ * calls wait at most that long between chunks. MySQL works off-thread and likes bigger ones.
+ */
 function chunkOf(store: Store): number {
-  return store.kind === 'sqlite' ? 3000 : 5000;
-}
-
-function moneyParam(store: Store): (v: bigint) => unknown {
-  return store.kind === 'sqlite' ? (v) => v : (v) => v.toString();
-}
-
-/** The `extra` JSON of a row, or null for the defaults. */
-function extraOf(r: RateRow): string | null {
-  if (r.callType === 'international' && r.sections.length === 0) return null;
-  return JSON.stringify({ callType: r.callType, sections: r.sections.map((s) => [s.afterSeconds, s.ratePerMinute.toString()]) });
+  return store.kind === 'sqlite' ? 1000 : 5000;
 }
 
 /** A stored row back as a RateRow. */
@@ -47,18 +41,24 @@ export function rowFromStore(r: Record<string, unknown>): RateRow {
   };
 }
 
-function params(store: Store, group: string, r: RateRow): unknown[] {
-  const money = moneyParam(store);
-  return [group, r.prefix, r.areaName, money(r.ratePerMinute), money(r.connectionFee), r.firstPeriod, r.nextPeriod, r.effectiveFrom, r.locked ? 1 : 0, extraOf(r)];
-}
-
-async function insertRows(tx: Kysely<any>, store: Store, group: string, rows: readonly RateRow[]): Promise<void> {
-  if (rows.length === 0) return;
-  const tuple = `(${COLUMNS.map(() => '?').join(', ')})`;
-  const text = `insert into rates (${COLUMNS.join(', ')}) values ${new Array<string>(rows.length).fill(tuple).join(', ')}`;
-  const values: unknown[] = [];
-  for (const r of rows) values.push(...params(store, group, r));
-  await tx.executeQuery(CompiledQuery.raw(text, values));
+/** Inserts tuples in statements of at most chunkOf(store) rows, yielding to the event loop between them. */
+async function insertTuples(tx: Kysely<any>, store: Store, group: string, tuples: readonly StoreTuple[], onChunk?: (n: number) => void): Promise<void> {
+  const chunk = chunkOf(store);
+  const one = `(${COLUMNS.map(() => '?').join(', ')})`;
+  for (let at = 0; at < tuples.length; at += chunk) {
+    const part = tuples.length - at < chunk ? tuples.length - at : chunk;
+    const values: unknown[] = new Array(part * COLUMNS.length);
+    let k = 0;
+    for (let i = at; i < at + part; i++) {
+      const t = tuples[i]!;
+      values[k++] = group;
+      for (let c = 0; c < t.length; c++) values[k++] = t[c];
+    }
+    const text = `insert into rates (${COLUMNS.join(', ')}) values ${new Array<string>(part).fill(one).join(', ')}`;
+    await tx.executeQuery(CompiledQuery.raw(text, values));
+    onChunk?.(part);
+    if (tuples.length > chunk) await yieldNow(); // let calls run between chunks
+  }
 }
 
 /** The rate group names in the store, sorted. */
@@ -88,28 +88,51 @@ export async function deleteStoredGroup(store: Store, name: string): Promise<boo
  * missing): either the whole new table is stored or the old one stays. `onProgress` gets rows stored.
  */
 export async function replaceStoredGroup(store: Store, group: string, packed: PackedRates, onProgress?: (rowsStored: number) => void): Promise<void> {
-  const chunk = chunkOf(store);
-  await store.db.transaction().execute(async (tx) => {
-    const had = await tx.selectFrom('rate_groups').select('name').where('name', '=', group).executeTakeFirst();
-    if (!had) await tx.insertInto('rate_groups').values({ name: group }).execute();
-    await tx.deleteFrom('rates').where('rate_group', '=', group).execute();
-    let batch: RateRow[] = [];
-    let stored = 0;
+  async function* tuples(): AsyncGenerator<StoreTuple[]> {
+    let batch: StoreTuple[] = [];
     for (let s = 0; s < packed.slots; s++) {
       for (let i = packed.slotStart[s]!; i < packed.slotStart[s + 1]!; i++) {
-        batch.push(packedRow(packed, s, i));
-        if (batch.length === chunk) {
-          await insertRows(tx, store, group, batch);
-          stored += batch.length;
+        batch.push(storeTuple(packedRow(packed, s, i)));
+        if (batch.length === 20_000) {
+          yield batch;
           batch = [];
-          onProgress?.(stored);
-          await yieldNow(); // let calls run between chunks
         }
       }
     }
-    await insertRows(tx, store, group, batch);
-    onProgress?.(stored + batch.length);
-  });
+    if (batch.length > 0) yield batch;
+  }
+  await replaceStoredGroupFrom(store, group, tuples(), async () => true, onProgress);
+}
+
+/** Thrown inside the transaction to roll it back. */
+const ROLLBACK = new Error('rollback');
+
+/**
+ * Replaces every row of `group` with the rows of `batches` (created if missing) in one transaction
+ * held open while they arrive, so storing overlaps reading the deck. When the batches end,
+ * `commit()` decides: false rolls everything back (the deck was refused after all). Resolves with
+ * whether it committed.
+ */
+export async function replaceStoredGroupFrom(
+  store: Store, group: string, batches: AsyncIterable<readonly StoreTuple[]>, commit: () => Promise<boolean>, onProgress?: (rowsStored: number) => void,
+): Promise<boolean> {
+  try {
+    await store.db.transaction().execute(async (tx) => {
+      const had = await tx.selectFrom('rate_groups').select('name').where('name', '=', group).executeTakeFirst();
+      if (!had) await tx.insertInto('rate_groups').values({ name: group }).execute();
+      await tx.deleteFrom('rates').where('rate_group', '=', group).execute();
+      let stored = 0;
+      for await (const batch of batches) {
+        await insertTuples(tx, store, group, batch, (n) => onProgress?.((stored += n)));
+        await yieldNow();
+      }
+      if (!(await commit())) throw ROLLBACK;
+    });
+    return true;
+  } catch (e) {
+    if (e === ROLLBACK) return false;
+    throw e;
+  }
 }
 
 /** Every stored group with its rows (for start-up), in insertion order. */
@@ -160,7 +183,7 @@ export async function getStoredRate(store: Store, group: string, prefix: string,
 export async function putStoredRate(store: Store, group: string, row: RateRow): Promise<void> {
   await store.db.transaction().execute(async (tx) => {
     await tx.deleteFrom('rates').where('rate_group', '=', group).where('prefix', '=', row.prefix).where('effective_time', '=', row.effectiveFrom).execute();
-    await insertRows(tx, store, group, [row]);
+    await insertTuples(tx, store, group, [storeTuple(row)]);
   });
 }
 
