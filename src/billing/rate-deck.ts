@@ -136,12 +136,17 @@ function parseDeck(input: string | Buffer, options: RateDeckOptions):
   try {
     // Parsed in slices of whole lines: each slice's records are checked and dropped before the
     // next, so a 1,000,000-row deck never exists as 1,000,000 arrays of strings at once (the GC
-    // would pay for them). Record i of a slice is line first + i: blank lines stay records.
+    // would pay for them). Blank lines stay records, so lines are counted record by record.
     for (let start = 0; start < buf.length;) {
       const end = sliceEnd(buf, start, SLICE_BYTES);
       const records: string[][] = parse(buf.subarray(start, end), { bom: start === 0, trim: true, relax_column_count: true });
       const before = rows.length;
-      for (const rec of records) onRecord(rec, line++);
+      // a quoted field may span lines: then count them (only slices with quotes pay for this)
+      const quoted = buf.indexOf(34, start) !== -1 && buf.indexOf(34, start) < end;
+      for (const rec of records) {
+        onRecord(rec, line);
+        line += quoted ? 1 + newlinesIn(rec) : 1;
+      }
       if (options.onRows !== undefined && rows.length > before && errors.length === 0) options.onRows(rows.slice(before));
       start = end;
     }
@@ -154,6 +159,13 @@ function parseDeck(input: string | Buffer, options: RateDeckOptions):
   if (cols === null && errors.length === 0) return { ok: false, errors: [{ line: 1, reason: 'empty deck: no header row' }] };
   options.onProgress?.(read);
   return errors.length > 0 ? { ok: false, errors } : { ok: true, rows, slotOfRow, slots };
+}
+
+/** Line breaks inside a record's fields (a quoted field spanning lines). */
+function newlinesIn(rec: readonly string[]): number {
+  let n = 0;
+  for (const f of rec) for (let i = f.indexOf('\n'); i !== -1; i = f.indexOf('\n', i + 1)) n++;
+  return n;
 }
 
 /** Thrown to stop reading (too many errors, bad header). */
