@@ -85,6 +85,16 @@ export const rateRoutes: RouteModule = (app, ctx) => {
     if ((await storedGroupNames(s)).includes(name)) return;
     await replaceStoredGroup(s, name, groupNamed(name).packed());
   };
+  /** The stored row a PUT/DELETE names (group, prefix, effectiveFrom), or 404. */
+  const namedRow = async (name: string, prefix: string, effectiveFrom: number | string | undefined): Promise<{ at: number; old: RateRow }> => {
+    groupNamed(name);
+    notImporting(name);
+    const at = effectiveParam(effectiveFrom);
+    await ensureStored(name);
+    const old = await getStoredRate(store(), name, prefix, at);
+    if (!old) throw adminErrors.notFound(`rate group ${name} has no row for prefix ${prefix} effective ${iso(at)}`);
+    return { at, old };
+  };
   app.addHook('onClose', async () => {
     await importer?.close();
   });
@@ -192,12 +202,7 @@ export const rateRoutes: RouteModule = (app, ctx) => {
     },
   }, async (req) => {
     const { name, prefix } = req.params;
-    groupNamed(name);
-    notImporting(name);
-    const at = effectiveParam(req.query.effectiveFrom);
-    await ensureStored(name);
-    const old = await getStoredRate(store(), name, prefix, at);
-    if (!old) throw adminErrors.notFound(`rate group ${name} has no row for prefix ${prefix} effective ${iso(at)}`);
+    const { at, old } = await namedRow(name, prefix, req.query.effectiveFrom);
     const row = rowFromBody({ ...req.body, prefix, effectiveFrom: at }, old);
     await putStoredRate(store(), name, row);
     swapWith(name, row, old);
@@ -212,12 +217,8 @@ export const rateRoutes: RouteModule = (app, ctx) => {
     },
   }, async (req) => {
     const { name, prefix } = req.params;
-    groupNamed(name);
-    notImporting(name);
-    const at = effectiveParam(req.query.effectiveFrom);
-    await ensureStored(name);
-    const old = await getStoredRate(store(), name, prefix, at);
-    if (!old || !(await deleteStoredRate(store(), name, prefix, at))) throw adminErrors.notFound(`rate group ${name} has no row for prefix ${prefix} effective ${iso(at)}`);
+    const { at, old } = await namedRow(name, prefix, req.query.effectiveFrom);
+    if (!(await deleteStoredRate(store(), name, prefix, at))) throw adminErrors.notFound(`rate group ${name} has no row for prefix ${prefix} effective ${iso(at)}`);
     swapWith(name, null, old);
     return { group: name, prefix, effectiveFrom: at, deleted: true };
   });
