@@ -4,6 +4,7 @@ import type { LoadedConfig } from './config/index.js';
 import { AccountBook, RateGroup, billingSettingsFrom, money, parseRateDeck, type BillingSettings } from './billing/index.js';
 import { openStore, resolveStoreUrl, type Store } from './store/index.js';
 import { lazySink, openCdrPipeline, type CdrPipeline } from './cdr/index.js';
+import { loadStoredRateGroups } from './rates/index.js';
 import { SswError } from './util/errors.js';
 import { componentLogger } from './util/log.js';
 
@@ -41,7 +42,11 @@ export async function openEngines(cfg: LoadedConfig): Promise<Engines> {
   const settings = billingSettingsFrom(cfg.paramSet);
   // Prepaid calls reserve their balance a slice at a time, so one account's parallel calls share it.
   const book = new AccountBook({ settings, grantSeconds: BALANCE_SLICE_SECONDS });
-  for (const name of new Set(cfg.network.accounts.map((a) => a.rateGroup).filter((g) => g))) book.setRateGroup(loadRateGroup(cfg.dir, name));
+  // groups imported through the admin API live in the store and win over the config folder's decks
+  if (store) await loadStoredRateGroups(store, book);
+  for (const name of new Set(cfg.network.accounts.map((a) => a.rateGroup).filter((g) => g))) {
+    if (!book.rateGroup(name)) book.setRateGroup(loadRateGroup(cfg.dir, name));
+  }
   const balances = store ? await store.ensureAccounts(cfg.network.accounts) : new Map<string, bigint>();
   for (const a of cfg.network.accounts) {
     book.addAccount({

@@ -247,6 +247,16 @@ export class AccountBook {
     return this.#groups.get(name);
   }
 
+  /** Names of the rate groups in use for new calls, sorted. */
+  rateGroupNames(): string[] {
+    return [...this.#groups.keys()].sort();
+  }
+
+  /** Drops a rate group (calls in progress keep the row they were authorized with); true if it existed. */
+  removeRateGroup(name: string): boolean {
+    return this.#groups.delete(name);
+  }
+
   /** Adds an account with its opening balance; throws if the id exists or a field is invalid. */
   addAccount(init: AccountInit): void {
     if (this.#accounts.has(init.id)) throw badAccount(`account ${init.id} exists`);

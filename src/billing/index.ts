@@ -27,5 +27,8 @@ export {
   type AuthorizeOptions, type AvailableTime, type Settlement, type SettleResult, type VendorInput, type VendorCharge,
 } from './accounts.js';
 export { vendorRatePerMinute, compareRates, meetsMinProfit, withinMaxRate } from './routing-rates.js';
-export { parseRateDeck, importRateDeck, rateDeckToCsv, RATE_DECK_COLUMNS, type RateDeckError, type RateDeckResult, type RateDeckOptions } from './rate-deck.js';
+export {
+  parseRateDeck, importRateDeck, mergeRows, rateDeckToCsv, rateDeckRecord, RATE_DECK_COLUMNS,
+  type RateDeckError, type RateDeckResult, type RateDeckOptions, type ImportDeckOptions,
+} from './rate-deck.js';
 export { packRateRows, PackedPrefixIndex, type RowGrouping, packedTransferList, packedPrefixes, checkPacked, packedRow, type PackedRates } from './packed-rates.js';

@@ -14,7 +14,7 @@ import { stringify } from 'csv-stringify/sync';
 import { formatMoney, parseMoney, type Money } from './money.js';
 import { CALL_TYPES, type CallType, type RateRow, type RateSection } from './rating.js';
 import { rateRowProblem } from './rate-table.js';
-import { packRateRows, type PackedRates } from './packed-rates.js';
+import { packedRow, packRateRows, type PackedRates } from './packed-rates.js';
 
 export const RATE_DECK_COLUMNS = [
   'prefix', 'area_name', 'call_type', 'rate', 'first_period', 'next_period', 'connection_fee', 'sections', 'effective_from', 'locked',
@@ -35,6 +35,12 @@ export interface RateDeckOptions {
   readonly maxErrors?: number;
   /** Called every `progressEvery` rows (default 10,000) with the rows read so far. */
   readonly onProgress?: (rowsRead: number) => void;
+  /**
+   * Called after each slice (about 256 KB of deck) with the rows found valid in it, so a caller can
+   * start storing before the whole deck is read. A later bad row still refuses the deck: such a
+   * caller must be able to undo (one open transaction).
+   */
+  readonly onRows?: (rows: readonly RateRow[]) => void;
   readonly progressEvery?: number;
 }
 
@@ -47,40 +53,46 @@ export function parseRateDeck(input: string | Buffer, options: RateDeckOptions =
   return r.ok ? { ok: true, rows: r.rows } : r;
 }
 
+export interface ImportDeckOptions extends RateDeckOptions {
+  /**
+   * Merge mode: the group's current rows. A deck row replaces the base row with the same prefix
+   * and effective time; every other base row is kept.
+   */
+  readonly base?: PackedRates;
+}
+
 /**
  * What a worker runs: parse, validate and pack in one pass (the prefix grouping found while
  * checking duplicates is reused by the packing), ready for `packedTransferList`.
  */
-export function importRateDeck(input: string | Buffer, options: RateDeckOptions = {}):
-  { readonly ok: true; readonly packed: PackedRates } | { readonly ok: false; readonly errors: RateDeckError[] } {
+export function importRateDeck(input: string | Buffer, options: ImportDeckOptions = {}):
+  { readonly ok: true; readonly packed: PackedRates; readonly deckRows: number } | { readonly ok: false; readonly errors: RateDeckError[] } {
   const r = parseDeck(input, options);
-  return r.ok ? { ok: true, packed: packRateRows(r.rows, { slotOfRow: r.slotOfRow, slots: r.slots }) } : r;
+  if (!r.ok) return r;
+  if (options.base === undefined || options.base.count === 0) {
+    return { ok: true, packed: packRateRows(r.rows, { slotOfRow: r.slotOfRow, slots: r.slots }), deckRows: r.rows.length };
+  }
+  return { ok: true, packed: packRateRows(mergeRows(options.base, r.rows)), deckRows: r.rows.length };
+}
+
+/** The deck's rows plus every base row whose (prefix, effective time) the deck does not give. */
+export function mergeRows(base: PackedRates, deck: readonly RateRow[]): RateRow[] {
+  const given = new Set<string>();
+  for (const r of deck) given.add(`${r.prefix}\u0000${r.effectiveFrom}`);
+  const out = deck.slice();
+  for (let s = 0; s < base.slots; s++) {
+    for (let i = base.slotStart[s]!; i < base.slotStart[s + 1]!; i++) {
+      const row = packedRow(base, s, i);
+      if (!given.has(`${row.prefix}\u0000${row.effectiveFrom}`)) out.push(row);
+    }
+  }
+  return out;
 }
 
 function parseDeck(input: string | Buffer, options: RateDeckOptions):
   { ok: true; rows: RateRow[]; slotOfRow: number[]; slots: number } | { ok: false; errors: RateDeckError[] } {
   const maxErrors = options.maxErrors ?? 100;
   const every = options.progressEvery ?? 10_000;
-  let records: string[][];
-  try {
-    records = parse(typeof input === 'string' ? Buffer.from(input) : input, { bom: true, trim: true, relax_column_count: true });
-  } catch (e) {
-    const err = e as { lines?: number; message?: string };
-    return { ok: false, errors: [{ line: err.lines ?? 0, reason: `CSV syntax: ${err.message ?? String(e)}` }] };
-  }
-  while (records.length > 0 && records[0]!.length === 1 && records[0]![0] === '') records.shift();
-  if (records.length === 0) return { ok: false, errors: [{ line: 1, reason: 'empty deck: no header row' }] };
-  const header = records[0]!.map((h) => h.toLowerCase());
-  const col = new Map<string, number>();
-  for (const [i, h] of header.entries()) {
-    if (!(RATE_DECK_COLUMNS as readonly string[]).includes(h)) return { ok: false, errors: [{ line: 1, reason: `unknown column "${h}"` }] };
-    if (col.has(h)) return { ok: false, errors: [{ line: 1, reason: `column "${h}" twice` }] };
-    col.set(h, i);
-  }
-  for (const need of ['prefix', 'rate']) {
-    if (!col.has(need)) return { ok: false, errors: [{ line: 1, reason: `missing column "${need}"` }] };
-  }
-  const cols = Object.fromEntries(RATE_DECK_COLUMNS.map((c) => [c, col.get(c) ?? -1])) as Cols;
   const rows: RateRow[] = [];
   const errors: RateDeckError[] = [];
   // index in `rows` of each prefix's first row; a prefix on several lines (rate changes) is
@@ -91,12 +103,19 @@ function parseDeck(input: string | Buffer, options: RateDeckOptions):
   const slotOfRow: number[] = [];
   let slots = 0;
   const again = new Map<string, Array<{ line: number; effectiveFrom: number }>>();
-  // blank lines are kept as [''] records so that record i is file line i + 1 (a quoted field
-  // spanning lines would shift this; rate decks have none)
-  for (let i = 1; i < records.length; i++) {
-    const line = i + 1;
-    const rec = records[i]!;
-    if (rec.length === 1 && rec[0] === '') continue;
+  let cols: Cols | null = null;
+  let read = 0;
+  const onRecord = (rec: string[], line: number): void => {
+    if (rec.length === 1 && rec[0] === '') return; // blank line
+    if (cols === null) {
+      const h = header(rec);
+      if (typeof h === 'string') {
+        errors.push({ line, reason: h });
+        throw STOP;
+      }
+      cols = h;
+      return;
+    }
     const r = toRow(rec, cols);
     if (typeof r === 'string') errors.push({ line, reason: r });
     else {
@@ -109,11 +128,81 @@ function parseDeck(input: string | Buffer, options: RateDeckOptions):
         rowLines.push(line);
       }
     }
-    if (errors.length >= maxErrors) break;
-    if (options.onProgress !== undefined && i % every === 0) options.onProgress(i);
+    if (errors.length >= maxErrors) throw STOP;
+    if (++read % every === 0) options.onProgress?.(read);
+  };
+  const buf = typeof input === 'string' ? Buffer.from(input) : input;
+  let line = 1;
+  try {
+    // Parsed in slices of whole lines: each slice's records are checked and dropped before the
+    // next, so a 1,000,000-row deck never exists as 1,000,000 arrays of strings at once (the GC
+    // would pay for them). Blank lines stay records, so lines are counted record by record.
+    for (let start = 0; start < buf.length;) {
+      const end = sliceEnd(buf, start, SLICE_BYTES);
+      const records: string[][] = parse(buf.subarray(start, end), { bom: start === 0, trim: true, relax_column_count: true });
+      const before = rows.length;
+      // a quoted field may span lines: then count them (only slices with quotes pay for this)
+      const quoted = buf.indexOf(34, start) !== -1 && buf.indexOf(34, start) < end;
+      for (const rec of records) {
+        onRecord(rec, line);
+        line += quoted ? 1 + newlinesIn(rec) : 1;
+      }
+      if (options.onRows !== undefined && rows.length > before && errors.length === 0) options.onRows(rows.slice(before));
+      start = end;
+    }
+  } catch (e) {
+    if (e !== STOP) {
+      const err = e as { lines?: number; message?: string };
+      errors.push({ line: line + (err.lines ?? 1) - 1, reason: `CSV syntax: ${err.message ?? String(e)}` });
+    }
   }
-  options.onProgress?.(records.length - 1);
+  if (cols === null && errors.length === 0) return { ok: false, errors: [{ line: 1, reason: 'empty deck: no header row' }] };
+  options.onProgress?.(read);
   return errors.length > 0 ? { ok: false, errors } : { ok: true, rows, slotOfRow, slots };
+}
+
+/** Line breaks inside a record's fields (a quoted field spanning lines). */
+function newlinesIn(rec: readonly string[]): number {
+  let n = 0;
+  for (const f of rec) for (let i = f.indexOf('\n'); i !== -1; i = f.indexOf('\n', i + 1)) n++;
+  return n;
+}
+
+/** Thrown to stop reading (too many errors, bad header). */
+const STOP = new Error('stop');
+
+/** About 256 KB (5,000 rows) of deck per csv-parse call, and per batch of onRows. */
+const SLICE_BYTES = 1 << 18;
+
+/**
+ * End of a slice from `start`: just after the first newline at or past start + size that is not
+ * inside a quoted field (an even number of quote characters before it), or the end of the buffer.
+ */
+function sliceEnd(buf: Buffer, start: number, size: number): number {
+  const mark = start + size;
+  if (mark >= buf.length) return buf.length;
+  let quotes = 0;
+  let q = buf.indexOf(34, start);
+  for (let nl = buf.indexOf(10, mark); nl !== -1; nl = buf.indexOf(10, nl + 1)) {
+    for (; q !== -1 && q < nl; q = buf.indexOf(34, q + 1)) quotes++;
+    if (quotes % 2 === 0) return nl + 1;
+  }
+  return buf.length;
+}
+
+/** Column positions from the header row, or why it is refused. */
+function header(rec: readonly string[]): Cols | string {
+  const col = new Map<string, number>();
+  for (const [i, raw] of rec.entries()) {
+    const h = raw.toLowerCase();
+    if (!(RATE_DECK_COLUMNS as readonly string[]).includes(h)) return `unknown column "${h}"`;
+    if (col.has(h)) return `column "${h}" twice`;
+    col.set(h, i);
+  }
+  for (const need of ['prefix', 'rate']) {
+    if (!col.has(need)) return `missing column "${need}"`;
+  }
+  return Object.fromEntries(RATE_DECK_COLUMNS.map((c) => [c, col.get(c) ?? -1])) as Cols;
 }
 
 /** Line of an earlier row with this prefix and effective time, or 0; records this row. */
@@ -200,11 +289,16 @@ function effectiveField(text: string): number | string {
 
 /** Writes rows as a deck that parseRateDeck reads back to the same rows. */
 export function rateDeckToCsv(rows: readonly RateRow[]): string {
-  return stringify(rows.map((r) => [
+  return stringify(rows.map(rateDeckRecord), { header: true, columns: [...RATE_DECK_COLUMNS] });
+}
+
+/** One row as the fields of a deck line, in RATE_DECK_COLUMNS order (for streamed exports). */
+export function rateDeckRecord(r: RateRow): Array<string | number> {
+  return [
     r.prefix, r.areaName, r.callType, plain(r.ratePerMinute), r.firstPeriod, r.nextPeriod, plain(r.connectionFee),
     r.sections.map((s) => `${s.afterSeconds}:${plain(s.ratePerMinute)}`).join(';'),
     new Date(r.effectiveFrom).toISOString(), r.locked ? 1 : 0,
-  ]), { header: true, columns: [...RATE_DECK_COLUMNS] });
+  ];
 }
 
 /** "0.0100000" -> "0.01", "2.0000000" -> "2": decks are read by people. */

@@ -5,7 +5,7 @@
  */
 import { createError } from '../util/errors.js';
 import { CALL_TYPES, type RateRow } from './rating.js';
-import { checkPacked, packedPrefixes, packedRow, PackedPrefixIndex, type PackedRates } from './packed-rates.js';
+import { checkPacked, packedPrefixes, packedRow, packRateRows, PackedPrefixIndex, type PackedRates } from './packed-rates.js';
 
 /** What billing needs from a prefix index: every stored prefix of `number`, longest first. */
 export interface PrefixIndex {
@@ -83,6 +83,8 @@ interface SlotSource {
   /** The newest row of `slot` with effectiveFrom <= atMs, or undefined. */
   find(slot: number, atMs: number): RateRow | undefined;
   rows(): readonly RateRow[];
+  /** The rows as packed arrays (a packed group's own, else packed now). */
+  packed(): PackedRates;
 }
 
 /** Rows given as objects: a Map by prefix built (and validated) in the constructor. */
@@ -135,6 +137,10 @@ class RowSlots implements SlotSource {
   rows(): readonly RateRow[] {
     return this.#rows;
   }
+
+  packed(): PackedRates {
+    return packRateRows(this.#rows);
+  }
 }
 
 /** Rows packed by a worker: wrapping costs nothing per row; rows are built when first used. */
@@ -168,6 +174,10 @@ class PackedSlots implements SlotSource {
     const out: RateRow[] = [];
     for (let s = 0; s < p.slots; s++) for (let i = p.slotStart[s]!; i < p.slotStart[s + 1]!; i++) out.push(packedRow(p, s, i));
     return out;
+  }
+
+  packed(): PackedRates {
+    return this.#p;
   }
 }
 
@@ -206,6 +216,19 @@ export class RateGroup {
   /** All rows (materialized for a packed group: for export, not for the call path). */
   rows(): readonly RateRow[] {
     return this.#source.rows();
+  }
+
+  /** The rows as packed arrays, e.g. to send a copy to a worker as the base of a merge. */
+  packed(): PackedRates {
+    return this.#source.packed();
+  }
+
+  /**
+   * Every stored prefix of `callee`, longest first, with the row in force at `atMs` (null when
+   * that prefix has only future rows): what `lookup` walks, for "explain".
+   */
+  explain(callee: string, atMs: number): Array<{ readonly prefix: string; readonly row: RateRow | null }> {
+    return this.#index.lookup(callee).map((hit) => ({ prefix: callee.slice(0, hit.length), row: this.#source.find(hit.value, atMs) ?? null }));
   }
 
   /**

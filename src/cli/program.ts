@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { AdminClient, ApiError, resolveToken } from './client.js';
 import { keyValues, table } from './table.js';
 import { addStoreCommands } from './store-commands.js';
+import { addRateCommands } from './rate-commands.js';
 
 export interface CliIo {
   out(s: string): void;
@@ -172,6 +173,7 @@ export async function runCli(argv: readonly string[], io: CliIo = { out: (s) => 
     });
 
   addStoreCommands(program, io.out);
+  addRateCommands(program, { io, client, print, json: () => g().json === true, conn: () => ({ url: g().url.replace(/\/+$/, ''), token: resolveToken(g().token, io.env, g().dataDir) }) });
 
   program.command('health').description('is the switch up (and draining?)').action(async () => {
     const h = await client().request('GET', '/api/v1/health');

@@ -59,7 +59,9 @@ const TABLES = ['accounts', 'mapping_gateways', 'routing_gateways', 'rate_groups
 export async function writeNetwork(db: Kysely<any>, kind: StoreKind, net: StoredNetwork): Promise<void> {
   const money = (s: string) => (kind === 'sqlite' ? toMinor(s) : toMinor(s).toString());
   await db.transaction().execute(async (tx) => {
-    for (const t of TABLES) await tx.deleteFrom(t).execute();
+    // rate groups imported through the API stay unless the network being written carries rates itself
+    const keepRates = net.rateGroups === undefined && net.rates === undefined;
+    for (const t of TABLES) if (!keepRates || (t !== 'rate_groups' && t !== 'rates')) await tx.deleteFrom(t).execute();
     for (const a of net.accounts) {
       await tx.insertInto('accounts').values({
         id: a.id, name: a.name, prepaid: a.prepaid ? 1 : 0, balance: money(a.balance), credit_limit: money(a.creditLimit),

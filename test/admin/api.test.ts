@@ -188,7 +188,11 @@ test('the OpenAPI document lists every registered route with its schemas', async
     'GET /api/v1/calls', 'GET /api/v1/cdrs', 'GET /api/v1/cdrs/export', 'GET /api/v1/gateways/{kind}/{name}/dialplan', 'GET /api/v1/health',
     'GET /api/v1/openapi.json', 'GET /api/v1/parameters', 'GET /api/v1/parameters/{name}', 'GET /api/v1/performance',
     'GET /api/v1/routing/explain', 'GET /metrics', 'POST /api/v1/accounts/{id}/recharge', 'POST /api/v1/dialplans/explain', 'PUT /api/v1/parameters/{name}',
-  ]);
+    // rate groups, rates, deck import/export (routes-rates.ts)
+    'DELETE /api/v1/rate-groups/{name}', 'DELETE /api/v1/rate-groups/{name}/rates/{prefix}', 'GET /api/v1/rate-groups', 'GET /api/v1/rate-groups/{name}/export',
+    'GET /api/v1/rate-groups/{name}/rates', 'GET /api/v1/rate-imports/{id}', 'GET /api/v1/rates/explain', 'POST /api/v1/rate-groups',
+    'POST /api/v1/rate-groups/{name}/import', 'POST /api/v1/rate-groups/{name}/rates', 'PUT /api/v1/rate-groups/{name}/rates/{prefix}',
+  ].sort());
   const put = doc.paths['/api/v1/parameters/{name}'].put;
   assert.deepEqual(put.requestBody.content['application/json'].schema.required, ['value']);
   assert.equal(put.parameters[0].name, 'name');
