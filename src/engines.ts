@@ -45,8 +45,8 @@ export async function openEngines(cfg: LoadedConfig): Promise<Engines> {
   const balances = store ? await store.ensureAccounts(cfg.network.accounts) : new Map<string, bigint>();
   for (const a of cfg.network.accounts) {
     book.addAccount({
-      id: a.id, kind: 'customer', prepaid: a.prepaid, balance: balances.get(a.id) ?? money(a.balance), creditLimit: money(a.creditLimit),
-      expiresAt: null, locked: a.locked, maxConcurrent: a.capacity, rateGroup: a.rateGroup || null,
+      id: a.id, kind: a.kind, prepaid: a.prepaid, balance: balances.get(a.id) ?? money(a.balance), creditLimit: money(a.creditLimit),
+      expiresAt: a.expiresAt ? Date.parse(a.expiresAt) : null, locked: a.locked, maxConcurrent: a.capacity, rateGroup: a.rateGroup || null,
     });
   }
   return {

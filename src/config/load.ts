@@ -53,6 +53,8 @@ export const NETWORK_RULES: readonly string[] = [
   'A remote IP belongs to one mapping gateway only (calls are recognised by source IP).',
   'Routing-gateway ids are unique; gateways without an id get the lowest unused id, in file order.',
   'A routing gateway\'s `localIp`, when set, must be one of the `listen` IPs in server.yaml.',
+  'A routing gateway\'s `account`, when set, must be the id of an entry in `accounts`.',
+  'A mapping gateway\'s `errorCodes` values are 0 (the default) or a SIP failure code 300-699.',
 ];
 
 export interface LoadOptions {
@@ -224,6 +226,16 @@ function checkNetwork(raw: unknown, issues: Issues, listen: readonly string[] | 
           `${show(ip)} already belongs to mappingGateways[${owner}]; allowed: an IP no other mapping gateway has`);
       } else ipOwner.set(ip, i);
     });
+    const codes = (g.errorCodes ?? {}) as Record<string, number>;
+    for (const [reason, code] of Object.entries(codes)) {
+      if (code !== 0 && (code < 300 || code > 699)) issues.add(`mappingGateways[${i}].errorCodes.${reason}`, `${code} is not a failure code; allowed: 0 or 300-699`);
+    }
+  });
+  routing.forEach((g, i) => {
+    if (typeof g.account === 'string' && g.account !== '' && !accountIds.includes(g.account)) {
+      const s = suggest(g.account, accountIds);
+      issues.add(`routingGateways[${i}].account`, `${show(g.account)} is not an account id${s ? ` (did you mean "${s}"?)` : ''}; allowed: empty or an id from accounts`);
+    }
   });
 
   const usedIds = new Map<number, number>();

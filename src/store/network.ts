@@ -106,18 +106,20 @@ export async function writeNetwork(db: Kysely<any>, kind: StoreKind, net: Stored
 /** Reads every configuration entity back in the shape writeNetwork takes (sorted by name/id). */
 export async function readNetwork(db: Kysely<any>): Promise<StoredNetwork> {
   const accounts: Account[] = (await db.selectFrom('accounts').selectAll().orderBy('id').execute()).map((r) => ({
+    kind: 'customer' as const, expiresAt: '',
     ...extraBack(r.extra),
     id: String(r.id), name: String(r.name), prepaid: flag(r.prepaid), balance: formatMinor(BigInt(r.balance)),
     creditLimit: formatMinor(BigInt(r.credit_limit)), rateGroup: String(r.rate_group), locked: flag(r.locked), capacity: Number(r.capacity),
   }));
   const mappingGateways: MappingGateway[] = (await db.selectFrom('mapping_gateways').selectAll().orderBy('name').execute()).map((r) => ({
+    strategy: { first: [], second: [] }, leastCostRouting: false, errorCodes: {}, carrierCodes: [],
     ...extraBack(r.extra),
     name: String(r.name), remoteIps: json(r.remote_ips), account: String(r.account), locked: flag(r.locked),
     capacity: Number(r.capacity), cps: Number(r.cps), allowGroups: json(r.allow_groups), denyGroups: json(r.deny_groups),
     calleeRules: json(r.callee_rules), callerRules: json(r.caller_rules),
   }));
   const routingGateways: RoutingGateway[] = (await db.selectFrom('routing_gateways').selectAll().orderBy('name').execute()).map((r) => ({
-    probeSeconds: 0,
+    probeSeconds: 0, account: '', requireRate: false, switchOnCodes: [], schedules: [],
     ...extraBack(r.extra),
     name: String(r.name), id: Number(r.gw_id), address: String(r.address), port: Number(r.port), transport: String(r.transport) as Transport,
     localIp: String(r.local_ip), prefixes: json(r.prefixes), prefixPriority: Number(r.prefix_priority), priority: Number(r.priority),
