@@ -304,3 +304,41 @@ function describeFile(): string {
 export function describeField(file: 'server.yaml' | 'network.yaml', path: readonly (string | number)[]): string {
   return describeType(typeAt((file === 'server.yaml' ? SERVER_SPEC : NETWORK_SPEC).fields, path));
 }
+
+/** The list in network.yaml each kind of entity lives in, and the field that names it. */
+export const NETWORK_LISTS = {
+  mapping: { list: 'mappingGateways', key: 'name' },
+  routing: { list: 'routingGateways', key: 'name' },
+  account: { list: 'accounts', key: 'id' },
+} as const;
+export type NetworkEntityKind = keyof typeof NETWORK_LISTS;
+
+/**
+ * The parsed network.yaml of a config folder as written (defaults not filled), for live reloads
+ * and admin changes that are merged into it before the whole is validated; throws
+ * SSW_ERR_CONFIG_INVALID when it is missing or not YAML.
+ */
+export function readNetworkRaw(dir: string): Record<string, unknown> {
+  const issues = new Issues(join(resolve(dir), 'network.yaml'));
+  const raw = readYaml(issues, true);
+  throwIf(issues);
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
+    issues.add('', `${show(raw)} is not a mapping; allowed fields: ${NETWORK_SPEC.fields.map((f) => f.key).join(', ')}`);
+    throwIf(issues);
+  }
+  return raw as Record<string, unknown>;
+}
+
+/**
+ * Checks one mapping gateway, routing gateway or account on its own (the admin API's body) against
+ * the same field table as network.yaml; returns it with defaults filled, or throws
+ * SSW_ERR_CONFIG_INVALID naming each bad field. Cross-entity rules are checked by validateNetwork.
+ */
+export function validateEntity(kind: NetworkEntityKind, raw: unknown, source: string): Record<string, unknown> {
+  const spec = NETWORK_SPEC.fields.find((f) => f.key === NETWORK_LISTS[kind].list)!;
+  const issues = new Issues(source);
+  const fields = spec.type.t === 'list' && spec.type.of.t === 'object' ? spec.type.of.fields : [];
+  const out = checkObject(raw, fields, '', issues);
+  throwIf(issues);
+  return out as Record<string, unknown>;
+}

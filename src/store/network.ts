@@ -140,3 +140,34 @@ export async function readNetwork(db: Kysely<any>): Promise<StoredNetwork> {
   for (const r of await db.selectFrom('parameters').selectAll().orderBy('name').execute()) parameters[String(r.name)] = json(r.value);
   return { accounts, mappingGateways, routingGateways, rateGroups, rates, dialPlans, phones, parameters };
 }
+
+/**
+ * A change to one network entity made through the admin API, kept in the store so a restart
+ * keeps it. Applied over network.yaml in `seq` order; `body` null = the entity was deleted.
+ */
+export interface NetworkChange {
+  readonly kind: 'mapping' | 'routing' | 'account';
+  readonly name: string;
+  readonly body: Readonly<Record<string, unknown>> | null;
+  readonly seq: number;
+}
+
+/** Every stored network change, oldest first. */
+export async function readNetworkChanges(db: Kysely<any>): Promise<NetworkChange[]> {
+  const rows = await db.selectFrom('network_changes').selectAll().orderBy('seq').execute();
+  return rows.map((r) => ({
+    kind: String(r.kind) as NetworkChange['kind'], name: String(r.name), seq: Number(r.seq),
+    body: r.body === null || r.body === undefined ? null : (JSON.parse(String(r.body)) as Record<string, unknown>),
+  }));
+}
+
+/** Records (replaces) the change of one entity; its seq becomes the newest. */
+export async function writeNetworkChange(db: Kysely<any>, c: Omit<NetworkChange, 'seq'>): Promise<NetworkChange> {
+  return db.transaction().execute(async (tx) => {
+    const top = await tx.selectFrom('network_changes').select((eb) => eb.fn.max('seq').as('m')).executeTakeFirst();
+    const seq = Number(top?.m ?? 0) + 1;
+    await tx.deleteFrom('network_changes').where('kind', '=', c.kind).where('name', '=', c.name).execute();
+    await tx.insertInto('network_changes').values({ kind: c.kind, name: c.name, body: c.body === null ? null : JSON.stringify(c.body), seq }).execute();
+    return { ...c, seq };
+  });
+}

@@ -1,0 +1,43 @@
+/**
+ * The network in force = network.yaml as written, with the admin API's stored changes laid over it
+ * (one entity replaced, added or deleted per change, oldest first), validated as one whole by the
+ * same loader as the file. Used at start, on each reload and on each admin change.
+ */
+import { NETWORK_LISTS, validateNetwork, type NetworkConfig, type NetworkEntityKind, type ServerConfig } from './config/index.js';
+import type { NetworkChange } from './store/index.js';
+
+/** network.yaml's parsed document with `changes` applied; the input is not modified. */
+export function mergeNetwork(raw: Readonly<Record<string, unknown>>, changes: readonly Pick<NetworkChange, 'kind' | 'name' | 'body'>[]): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...raw };
+  for (const c of changes) {
+    const { list, key } = NETWORK_LISTS[c.kind as NetworkEntityKind];
+    const items = Array.isArray(out[list]) ? [...(out[list] as unknown[])] : [];
+    const at = items.findIndex((x) => entityKey(x, key) === c.name);
+    if (c.body === null) {
+      if (at >= 0) items.splice(at, 1);
+    } else if (at >= 0) items[at] = c.body;
+    else items.push(c.body);
+    out[list] = items;
+  }
+  return out;
+}
+
+/** The entity `name` of `kind` in a raw (merged) document, or undefined. */
+export function findRaw(raw: Readonly<Record<string, unknown>>, kind: NetworkEntityKind, name: string): Record<string, unknown> | undefined {
+  const { list, key } = NETWORK_LISTS[kind];
+  const items = raw[list];
+  if (!Array.isArray(items)) return undefined;
+  return items.find((x) => entityKey(x, key) === name) as Record<string, unknown> | undefined;
+}
+
+/** Validates the merged document; errors name the fields as in network.yaml. */
+export function effectiveNetwork(raw: Readonly<Record<string, unknown>>, changes: readonly NetworkChange[], source: string, server: Pick<ServerConfig, 'listen'>): NetworkConfig {
+  return validateNetwork(mergeNetwork(raw, changes), changes.length > 0 ? `${source} (with ${changes.length} admin change(s))` : source, server);
+}
+
+// YAML may spell an account id as a number; ids compare as text.
+function entityKey(x: unknown, key: string): string | undefined {
+  if (x === null || typeof x !== 'object') return undefined;
+  const v = (x as Record<string, unknown>)[key];
+  return v === undefined || v === null ? undefined : String(v);
+}
