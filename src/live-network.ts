@@ -11,6 +11,8 @@ export function mergeNetwork(raw: Readonly<Record<string, unknown>>, changes: re
   const out: Record<string, unknown> = { ...raw };
   for (const c of changes) {
     const { list, key } = NETWORK_LISTS[c.kind as NetworkEntityKind];
+    // A list that is not a list stays as written, for the validator to name.
+    if (out[list] !== undefined && out[list] !== null && !Array.isArray(out[list])) continue;
     const items = Array.isArray(out[list]) ? [...(out[list] as unknown[])] : [];
     const at = items.findIndex((x) => entityKey(x, key) === c.name);
     if (c.body === null) {

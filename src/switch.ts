@@ -5,7 +5,7 @@ import { SipParser, type SipMessage, type ParseResult } from './wasm/sip.js';
 import { TimerWheel, TransactionLayer, TransportLayer, timerConfig, type Inbound, type LocalAddress } from './sip/index.js';
 import { B2bua, GatewayProber, NetworkPolicy, type CallPolicy, type CallRecord } from './call/index.js';
 import { applyAccounts, openEngines, rateGroupsToLoad, type Engines } from './engines.js';
-import { effectiveNetwork } from './live-network.js';
+import { effectiveNetwork, mergeNetwork } from './live-network.js';
 import type { NetworkChange } from './store/index.js';
 import type { RateGroup } from './billing/index.js';
 import { componentLogger } from './util/log.js';
@@ -109,6 +109,7 @@ export class Softswitch {
       const e = this.engines;
       if (e.network !== this.config.network) this.config = deepFreeze({ ...this.config, network: e.network });
       this.#changes = e.changes;
+      this.#rawNetwork = readNetworkRaw(this.config.dir);
       const policy = new NetworkPolicy(this.config, { book: e.book, settings: e.settings, cdr: e.cdr });
       this.policy = this.#tap(policy);
       this.b2bua.policy = this.policy;
@@ -193,9 +194,9 @@ export class Softswitch {
     return this.#changes;
   }
 
-  /** network.yaml as written (last put in force), without admin changes. */
-  get rawNetwork(): Readonly<Record<string, unknown>> {
-    return (this.#rawNetwork ??= readNetworkRaw(this.config.dir));
+  /** The network document in force as written: network.yaml (as last put in force) with the admin changes merged. */
+  get rawNetworkInForce(): Readonly<Record<string, unknown>> {
+    return mergeNetwork((this.#rawNetwork ??= readNetworkRaw(this.config.dir)), this.#changes);
   }
 
   /**
