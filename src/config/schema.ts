@@ -111,7 +111,9 @@ export const PARAMS_SPEC_DOC =
 export const NETWORK_SPEC: FileSpec = {
   file: 'network.yaml',
   required: true,
-  doc: 'Who may send calls in (mapping gateways), their billing accounts, and the carriers calls go out to (routing gateways). Required.',
+  doc: 'Who may send calls in (mapping gateways), their billing accounts, and the carriers calls go out to (routing gateways). Required. ' +
+    'Re-read without a restart on SIGHUP, when the file changes, or on POST /api/v1/network/reload: a file that does not pass keeps the network in force and the log (or the answer) names every problem; calls in progress keep the network they started with. ' +
+    'Changes made through the admin API are stored and laid over this file (see admin-api.md).',
   fields: [
     {
       key: 'accounts',
