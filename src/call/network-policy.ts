@@ -140,6 +140,7 @@ export class NetworkPolicy extends StaticPolicy {
   next(cfg: LoadedConfig): NetworkPolicy {
     const p = new NetworkPolicy(cfg, this.#deps, this.#runtime);
     p.onCdr = this.onCdr;
+    p.onEnded = this.onEnded;
     return p;
   }
 

@@ -20,6 +20,7 @@ const NETWORK = {
     { id: 'v1', kind: 'clearing', rateGroup: 'buy1', prepaid: false },
     { id: 'v2', kind: 'clearing', rateGroup: 'buy2', prepaid: false },
     { id: 'old', prepaid: false, expiresAt: '2020-01-01T00:00:00Z' },
+    { id: 'one', prepaid: false, capacity: 1 },
   ],
   mappingGateways: [
     {
@@ -27,6 +28,7 @@ const NETWORK = {
       errorCodes: { 'no-available-router': 480 }, carrierCodes: [{ code: 503, send: 486 }],
     },
     { name: 'm-old', remoteIps: ['127.0.0.152'], account: 'old' },
+    { name: 'm-one', remoteIps: ['127.0.0.153'], account: 'one' },
   ],
   routingGateways: [
     { name: 'a-low-profit', id: 1, address: '127.0.0.160', prefixes: ['44'], account: 'v1', minProfitPercent: 10 },
@@ -124,6 +126,20 @@ test('an expired account is refused with "Account expired"', () => {
   const r = policy.authorize(call);
   assert.equal(r.ok, false);
   assert.equal(!r.ok && r.text, 'Account expired');
+});
+
+test('an unrated account\'s concurrent-call limit holds, and a call that ends gives its slot back', () => {
+  const ingress = cfg.network.mappingGateways.find((m) => m.name === 'm-one')!;
+  const mk = () => ({
+    flowNo: 'f', ingress, source: { address: '127.0.0.153', port: 5060 }, callee: { received: '44', billed: '44', sent: '' }, caller: { received: '1', billed: '1', sent: '' },
+    startWall: Date.now(), endWall: Date.now(), ext: {}, attempts: [], answerMono: 0, endMono: 0, endDirection: 0, params: cfg.paramSet,
+  }) as unknown as CallRecord;
+  const first = mk();
+  assert.equal(policy.authorize(first).ok, true);
+  const second = policy.authorize(mk());
+  assert.equal(!second.ok && second.text, 'Account concurrency limit');
+  policy.callEnded(first);
+  assert.equal(policy.authorize(mk()).ok, true);
 });
 
 test('the loader names bad values of the new fields', () => {
