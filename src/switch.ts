@@ -1,11 +1,11 @@
 import { watch, type FSWatcher } from 'node:fs';
 import { join } from 'node:path';
-import { deepFreeze, readNetworkRaw, type LoadedConfig, type NetworkEntityKind } from './config/index.js';
+import { deepFreeze, readNetworkRaw, type LoadedConfig, type NetworkConfig, type NetworkEntityKind } from './config/index.js';
 import { SipParser, type SipMessage, type ParseResult } from './wasm/sip.js';
 import { TimerWheel, TransactionLayer, TransportLayer, timerConfig, type Inbound, type LocalAddress } from './sip/index.js';
 import { B2bua, GatewayProber, NetworkPolicy, type CallPolicy, type CallRecord } from './call/index.js';
 import { applyAccounts, openEngines, rateGroupsToLoad, type Engines } from './engines.js';
-import { effectiveNetwork, mergeNetwork } from './live-network.js';
+import { mergeNetwork, validateNetworkOffThread } from './live-network.js';
 import type { NetworkChange } from './store/index.js';
 import type { RateGroup } from './billing/index.js';
 import { componentLogger } from './util/log.js';
@@ -154,8 +154,8 @@ export class Softswitch {
    */
   reloadNetwork(): Promise<NetworkSwap> {
     return this.#serial(async () => {
-      const raw = readNetworkRaw(this.config.dir);
-      const swap = await this.#commit(this.#prepare(raw, this.#changes));
+      const { raw, network } = await this.#validate(null, this.#changes);
+      const swap = await this.#commit(this.#prepare(network));
       this.#rawNetwork = raw;
       return swap;
     });
@@ -170,7 +170,8 @@ export class Softswitch {
       const store = this.engines?.store;
       const raw = this.#rawNetwork ?? readNetworkRaw(this.config.dir);
       const others = this.#changes.filter((c) => c.kind !== change.kind || c.name !== change.name);
-      const prepared = this.#prepare(raw, [...others, { ...change, seq: Number.MAX_SAFE_INTEGER }]);
+      const { network } = await this.#validate(raw, [...others, { ...change, seq: Number.MAX_SAFE_INTEGER }]);
+      const prepared = this.#prepare(network);
       if (!store) {
         prepared.policy.retire();
         throw storeUnavailable('the store is not reachable: a network change is only taken once it is stored');
@@ -224,11 +225,16 @@ export class Softswitch {
     return run;
   }
 
-  // Everything that can fail, with nothing in force touched: validation, rate decks, compiling.
-  #prepare(raw: Record<string, unknown>, changes: readonly NetworkChange[]): PreparedNetwork {
+  // Reading and validating a large network takes long: a worker thread does it.
+  #validate(raw: Record<string, unknown> | null, changes: readonly NetworkChange[]) {
+    if (!(this.policy instanceof NetworkPolicy) || !this.engines) throw noEngines('this switch runs without the routing/billing engines');
+    return validateNetworkOffThread({ dir: this.config.dir, raw, changes, source: join(this.config.dir, 'network.yaml'), listen: this.config.server.listen });
+  }
+
+  // Everything else that can fail, with nothing in force touched: rate decks, dial plans, the trie.
+  #prepare(network: NetworkConfig): PreparedNetwork {
     const current = this.policy;
     if (!(current instanceof NetworkPolicy) || !this.engines) throw noEngines('this switch runs without the routing/billing engines');
-    const network = effectiveNetwork(raw, changes, join(this.config.dir, 'network.yaml'), this.config.server);
     const cfg = deepFreeze({ ...this.config, network });
     const groups = rateGroupsToLoad(this.engines.book, cfg.dir, network.accounts);
     return { cfg, groups, policy: current.next(cfg) };
