@@ -79,6 +79,7 @@ export class Softswitch {
   #changes: NetworkChange[] = [];
   #queue: Promise<unknown> = Promise.resolve();
   #generation = 0;
+  #refused = 0;
   #watcher: FSWatcher | null = null;
 
   constructor(config: LoadedConfig, opts: { policy?: CallPolicy } = {}) {
@@ -219,8 +220,16 @@ export class Softswitch {
     this.#watcher.unref();
   }
 
+  /** Network swaps so far and refused reloads/changes, for metrics. */
+  get networkCounters(): { readonly generation: number; readonly refused: number } {
+    return { generation: this.#generation, refused: this.#refused };
+  }
+
   #serial<T>(fn: () => Promise<T>): Promise<T> {
-    const run = this.#queue.then(fn);
+    const run = this.#queue.then(fn).catch((err: unknown) => {
+      this.#refused++;
+      throw err;
+    });
     this.#queue = run.catch(() => {});
     return run;
   }

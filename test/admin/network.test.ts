@@ -165,6 +165,10 @@ test('a reload of network.yaml keeps the API changes on top; a bad file answers 
   writeFileSync(file, text);
   assert.equal((await admin.api('/api/v1/network/reload', { method: 'POST' })).status, 200);
 
+  const metrics = (await admin.api('/metrics')).text;
+  assert.ok(sw.networkCounters.refused >= 3, 'the IP clash, the referenced delete and the bad file were refused');
+  assert.match(metrics, new RegExp(`^ssw_network_refused_total ${sw.networkCounters.refused}$`, 'm'));
+  assert.match(metrics, new RegExp(`^ssw_network_generation ${sw.networkCounters.generation}$`, 'm'));
   const changes = (await admin.api('/api/v1/network/changes')).body.changes;
   assert.deepEqual(changes.map((c: { kind: string; name: string; deleted: boolean }) => `${c.kind}:${c.name}:${c.deleted}`),
     ['routing:fr:false', 'mapping:cust2:true', 'account:acc2:true']);

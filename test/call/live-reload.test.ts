@@ -127,6 +127,7 @@ test('a bad file is refused with every problem named; the network in force stays
   await assert.rejects(sw.reloadNetwork(), /YAML error/);
   assert.equal(sw.config.network, before);
   assert.equal(sw.policy, policy);
+  assert.deepEqual(sw.networkCounters, { generation: 1, refused: 2 }, 'both refusals counted (ssw_network_refused_total)');
   const c = await call('44300');
   assert.equal(c.ok.status, 200, 'calls still route on the network in force');
   await carrierB.waitRequest((r) => r.method === 'INVITE' && /^sip:44300@/.test(r.uri));
