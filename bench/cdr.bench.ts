@@ -104,7 +104,7 @@ async function bench(kind: string, url: string, db: number | null, writer?: 'inl
   const store: Store = await openStore(url, writer ? { sqliteWriter: writer } : {});
   // The 50 accounts are configured (rows in accounts): each batch's debits go through the balance UPDATE.
   await store.ensureAccounts(Array.from({ length: 50 }, (_, i) => ({
-    id: `acct-${i}`, name: '', prepaid: true, balance: '1000000', creditLimit: '0', rateGroup: '', locked: false, capacity: 0,
+    id: `acct-${i}`, name: '', prepaid: true, balance: '1000000', creditLimit: '0', rateGroup: '', locked: false, capacity: 0, kind: 'customer', expiresAt: '',
   })));
   const base: Phase[] = [];
   const live: Phase[] = [];

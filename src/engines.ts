@@ -1,8 +1,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { LoadedConfig } from './config/index.js';
+import { readNetworkRaw, type Account, type LoadedConfig, type NetworkConfig } from './config/index.js';
+import { effectiveNetwork } from './live-network.js';
 import { AccountBook, RateGroup, billingSettingsFrom, money, parseRateDeck, type BillingSettings } from './billing/index.js';
-import { openStore, resolveStoreUrl, type Store } from './store/index.js';
+import { openStore, resolveStoreUrl, type NetworkChange, type Store } from './store/index.js';
 import { lazySink, openCdrPipeline, type CdrPipeline } from './cdr/index.js';
 import { loadStoredRateGroups } from './rates/index.js';
 import { SswError } from './util/errors.js';
@@ -19,6 +20,10 @@ export interface Engines {
   cdr: CdrPipeline;
   book: AccountBook;
   settings: BillingSettings;
+  /** The network in force at start: network.yaml with the stored admin changes over it. */
+  network: NetworkConfig;
+  /** The stored admin changes (oldest first); empty without a store. */
+  changes: NetworkChange[];
   close(drainMs: number): Promise<void>;
 }
 
@@ -37,6 +42,10 @@ export async function openEngines(cfg: LoadedConfig): Promise<Engines> {
   } catch (err) {
     log.error({ err: (err as Error).message }, 'store unavailable at start: CDRs are journaled until it comes back');
   }
+  // Admin changes live in the store: without it the switch runs the file's network alone.
+  const changes = store ? await store.networkChanges() : [];
+  const network = changes.length > 0 ? effectiveNetwork(readNetworkRaw(cfg.dir), changes, join(cfg.dir, 'network.yaml'), cfg.server) : cfg.network;
+  if (changes.length > 0) log.info({ changes: changes.length }, 'admin network changes applied over network.yaml');
   const sink = store ?? lazySink(() => openStore(url, { timeZone }));
   const cdr = await openCdrPipeline({ dataDir, store: sink, timeZone });
   const settings = billingSettingsFrom(cfg.paramSet);
@@ -44,23 +53,71 @@ export async function openEngines(cfg: LoadedConfig): Promise<Engines> {
   const book = new AccountBook({ settings, grantSeconds: BALANCE_SLICE_SECONDS });
   // groups imported through the admin API live in the store and win over the config folder's decks
   if (store) await loadStoredRateGroups(store, book);
-  for (const name of new Set(cfg.network.accounts.map((a) => a.rateGroup).filter((g) => g))) {
-    if (!book.rateGroup(name)) book.setRateGroup(loadRateGroup(cfg.dir, name));
-  }
-  const balances = store ? await store.ensureAccounts(cfg.network.accounts) : new Map<string, bigint>();
-  for (const a of cfg.network.accounts) {
-    book.addAccount({
-      id: a.id, kind: 'customer', prepaid: a.prepaid, balance: balances.get(a.id) ?? money(a.balance), creditLimit: money(a.creditLimit),
-      expiresAt: null, locked: a.locked, maxConcurrent: a.capacity, rateGroup: a.rateGroup || null,
-    });
-  }
+  for (const g of rateGroupsToLoad(book, cfg.dir, network.accounts)) book.setRateGroup(g);
+  const balances = store ? await store.ensureAccounts(network.accounts) : new Map<string, bigint>();
+  for (const a of network.accounts) book.addAccount(accountInit(a, balances.get(a.id)));
   return {
-    store, cdr, book, settings,
+    store, cdr, book, settings, network, changes,
     async close(drainMs: number) {
       await cdr.close(drainMs);
       await store?.close();
     },
   };
+}
+
+function accountInit(a: Account, stored: bigint | undefined) {
+  return {
+    id: a.id, kind: a.kind, prepaid: a.prepaid, balance: stored ?? money(a.balance), creditLimit: money(a.creditLimit),
+    expiresAt: expiryOf(a), locked: a.locked, maxConcurrent: a.capacity, rateGroup: a.rateGroup || null,
+  };
+}
+
+function expiryOf(a: Account): number | null {
+  return a.expiresAt ? Date.parse(a.expiresAt) : null;
+}
+
+/**
+ * The rate groups `accounts` name that the book does not hold yet, read from the config folder;
+ * throws SSW_ERR_CONFIG_INVALID for a missing or bad deck. Changes nothing (validation step).
+ */
+export function rateGroupsToLoad(book: AccountBook, configDir: string, accounts: readonly Account[]): RateGroup[] {
+  const names = new Set(accounts.map((a) => a.rateGroup).filter((g) => g && !book.rateGroup(g)));
+  return [...names].map((name) => loadRateGroup(configDir, name));
+}
+
+/**
+ * Puts a changed account list in force in the book: new accounts join at their stored balance (or
+ * the configured one, stored now); for known ones only the fields the configuration changed are
+ * patched, so a recharge's extended expiry is not undone by an unrelated change. Removed accounts
+ * stay in the book (no gateway can reach them any more; their ledger stays readable).
+ */
+export async function applyAccounts(e: Engines, groups: readonly RateGroup[], prev: readonly Account[], next: readonly Account[]): Promise<void> {
+  for (const g of groups) e.book.setRateGroup(g);
+  const before = new Map(prev.map((a) => [a.id, a]));
+  const added = next.filter((a) => !e.book.account(a.id));
+  let balances = new Map<string, bigint>();
+  if (added.length > 0 && e.store) {
+    try {
+      balances = await e.store.ensureAccounts(added);
+    } catch (err) {
+      log.error({ err: (err as Error).message }, 'store unavailable: new accounts start at their configured balance');
+    }
+  }
+  for (const a of added) e.book.addAccount(accountInit(a, balances.get(a.id)));
+  for (const a of next) {
+    if (added.includes(a)) continue;
+    // An account deleted earlier and now back (still in the book): every field is set again.
+    const old: Partial<Account> = before.get(a.id) ?? {};
+    const patch: Record<string, unknown> = {};
+    if (old.kind !== a.kind) patch.kind = a.kind;
+    if (old.prepaid !== a.prepaid) patch.prepaid = a.prepaid;
+    if (old.creditLimit !== a.creditLimit) patch.creditLimit = money(a.creditLimit);
+    if (old.expiresAt !== a.expiresAt) patch.expiresAt = expiryOf(a);
+    if (old.locked !== a.locked) patch.locked = a.locked;
+    if (old.capacity !== a.capacity) patch.maxConcurrent = a.capacity;
+    if (old.rateGroup !== a.rateGroup) patch.rateGroup = a.rateGroup || null;
+    if (Object.keys(patch).length > 0) e.book.updateAccount(a.id, patch);
+  }
 }
 
 /** A rate group is the CSV deck `rates/<name>.csv` in the config folder. */

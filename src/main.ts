@@ -44,6 +44,16 @@ async function main(): Promise<void> {
       },
     );
   };
+  // Live network changes: SIGHUP or an edit of network.yaml re-reads it; a bad file keeps the
+  // network in force and says why (POST /api/v1/network/reload does the same over the API).
+  const reloaded = (r: { ok: true; swap: object } | { ok: false; error: Error }) => {
+    if (r.ok) logger.info(r.swap, 'network reloaded');
+    else logger.error({ code: isSswError(r.error) ? r.error.code : undefined, err: r.error.message }, 'network reload refused; the network in force stays');
+  };
+  process.on('SIGHUP', () => {
+    sw.reloadNetwork().then((swap) => reloaded({ ok: true, swap }), (error: Error) => reloaded({ ok: false, error }));
+  });
+  sw.watchNetworkFile(reloaded);
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
 }

@@ -1,9 +1,15 @@
-import type { LoadedConfig } from './config/index.js';
+import { watch, type FSWatcher } from 'node:fs';
+import { join } from 'node:path';
+import { deepFreeze, readNetworkRaw, type LoadedConfig, type NetworkConfig, type NetworkEntityKind } from './config/index.js';
 import { SipParser, type SipMessage, type ParseResult } from './wasm/sip.js';
 import { TimerWheel, TransactionLayer, TransportLayer, timerConfig, type Inbound, type LocalAddress } from './sip/index.js';
 import { B2bua, GatewayProber, NetworkPolicy, type CallPolicy, type CallRecord } from './call/index.js';
-import { openEngines, type Engines } from './engines.js';
+import { applyAccounts, openEngines, rateGroupsToLoad, type Engines } from './engines.js';
+import { mergeNetwork, validateNetworkOffThread } from './live-network.js';
+import type { NetworkChange } from './store/index.js';
+import type { RateGroup } from './billing/index.js';
 import { componentLogger } from './util/log.js';
+import { createError } from './util/errors.js';
 
 const log = componentLogger('switch');
 
@@ -18,6 +24,31 @@ const REFUSE_ALL: CallPolicy = {
   callEnded: () => {},
 };
 
+const noEngines = createError('SSW_ERR_NETWORK_NO_ENGINES', 409);
+const storeUnavailable = createError('SSW_ERR_NETWORK_STORE_UNAVAILABLE', 503);
+
+/** What a network swap put in force. */
+export interface NetworkSwap {
+  /** Generations swapped in since start (the first network is 0). */
+  readonly generation: number;
+  readonly mappingGateways: number;
+  readonly routingGateways: number;
+  readonly accounts: number;
+}
+
+/** One entity change from the admin API: the body as given (null = delete). */
+export interface EntityChange {
+  readonly kind: NetworkEntityKind;
+  readonly name: string;
+  readonly body: Readonly<Record<string, unknown>> | null;
+}
+
+interface PreparedNetwork {
+  readonly cfg: LoadedConfig;
+  readonly groups: RateGroup[];
+  readonly policy: NetworkPolicy;
+}
+
 export interface SwitchCounters {
   parseErrors: number;
   parseErrorsAnswered: number;
@@ -25,7 +56,8 @@ export interface SwitchCounters {
 
 /** A running softswitch: sockets, transactions, the B2BUA and its policy, assembled from a config. */
 export class Softswitch {
-  readonly config: LoadedConfig;
+  /** The configuration in force; a network swap replaces it (server and parameters stay). */
+  config: LoadedConfig;
   readonly parser: SipParser;
   readonly wheel: TimerWheel;
   readonly transport: TransportLayer;
@@ -40,8 +72,15 @@ export class Softswitch {
   /** Listeners told of every ended call after the policy's callEnded (metrics, admin); they must not throw. */
   readonly onCallEnded: Array<(rec: CallRecord) => void> = [];
   #stopped = false;
-
+  #started = false;
   #ownPolicy: boolean;
+  /** network.yaml as written when it was last put in force (admin changes are laid over it). */
+  #rawNetwork: Record<string, unknown> | null = null;
+  #changes: NetworkChange[] = [];
+  #queue: Promise<unknown> = Promise.resolve();
+  #generation = 0;
+  #refused = 0;
+  #watcher: FSWatcher | null = null;
 
   constructor(config: LoadedConfig, opts: { policy?: CallPolicy } = {}) {
     this.config = config;
@@ -69,12 +108,16 @@ export class Softswitch {
     if (this.#ownPolicy) {
       this.engines = await openEngines(this.config);
       const e = this.engines;
+      if (e.network !== this.config.network) this.config = deepFreeze({ ...this.config, network: e.network });
+      this.#changes = e.changes;
+      this.#rawNetwork = readNetworkRaw(this.config.dir);
       const policy = new NetworkPolicy(this.config, { book: e.book, settings: e.settings, cdr: e.cdr });
       this.policy = this.#tap(policy);
       this.b2bua.policy = this.policy;
       this.prober = new GatewayProber(this.config.network.routingGateways, { tx: this.tx, transport: this.transport, wheel: this.wheel, health: policy.health });
     }
     await this.transport.start();
+    this.#started = true;
     this.prober?.start();
     this.wheel.start();
     log.info({ listen: this.transport.locals.map((l) => `${l.ip}:${l.port}/${l.transports.join('+')}`) }, 'SIP listening');
@@ -91,6 +134,8 @@ export class Softswitch {
   async stop(drainMs = this.config.server.drainSeconds * 1000): Promise<void> {
     if (this.#stopped) return;
     this.#stopped = true;
+    this.#watcher?.close();
+    this.#watcher = null;
     this.prober?.stop();
     await this.b2bua.drain(drainMs);
     // Give the BYEs of hung-up calls a moment on the wire before the sockets close.
@@ -100,6 +145,124 @@ export class Softswitch {
     if (this.policy instanceof NetworkPolicy) this.policy.close();
     // Flush the journal and drain what the store takes within a few seconds; the rest waits for the next start.
     await this.engines?.close(5000);
+  }
+
+  /**
+   * Re-reads network.yaml, lays the stored admin changes over it, validates the whole, compiles the
+   * new routing table and dial plans, then swaps them in at once. A file that does not pass keeps
+   * the network in force and throws SSW_ERR_CONFIG_INVALID naming every problem. Calls in progress
+   * keep the generation they started with.
+   */
+  reloadNetwork(): Promise<NetworkSwap> {
+    return this.#serial(async () => {
+      const { raw, network } = await this.#validate(null, this.#changes);
+      const swap = await this.#commit(this.#prepare(network));
+      this.#rawNetwork = raw;
+      return swap;
+    });
+  }
+
+  /**
+   * Changes one mapping gateway, routing gateway or account: validated with the whole network as
+   * network.yaml would be, stored (so a restart keeps it), then swapped in like a reload.
+   */
+  changeNetwork(change: EntityChange): Promise<NetworkSwap> {
+    return this.#serial(async () => {
+      const store = this.engines?.store;
+      const raw = this.#rawNetwork ?? readNetworkRaw(this.config.dir);
+      const others = this.#changes.filter((c) => c.kind !== change.kind || c.name !== change.name);
+      const { network } = await this.#validate(raw, [...others, { ...change, seq: Number.MAX_SAFE_INTEGER }]);
+      const prepared = this.#prepare(network);
+      if (!store) {
+        prepared.policy.retire();
+        throw storeUnavailable('the store is not reachable: a network change is only taken once it is stored');
+      }
+      let stored: NetworkChange;
+      try {
+        stored = await store.recordNetworkChange(change);
+      } catch (err) {
+        prepared.policy.retire();
+        throw storeUnavailable(`the change could not be stored: ${(err as Error).message}`);
+      }
+      const swap = await this.#commit(prepared);
+      this.#rawNetwork = raw;
+      this.#changes = [...others, stored];
+      return swap;
+    });
+  }
+
+  /** The stored admin changes in force, oldest first. */
+  get networkChanges(): readonly NetworkChange[] {
+    return this.#changes;
+  }
+
+  /** The network document in force as written: network.yaml (as last put in force) with the admin changes merged. */
+  get rawNetworkInForce(): Readonly<Record<string, unknown>> {
+    return mergeNetwork((this.#rawNetwork ??= readNetworkRaw(this.config.dir)), this.#changes);
+  }
+
+  /**
+   * Reloads the network when network.yaml changes on disk (editors that replace the file
+   * included), 300 ms after the last event; `onResult` hears each outcome.
+   */
+  watchNetworkFile(onResult: (r: { ok: true; swap: NetworkSwap } | { ok: false; error: Error }) => void): void {
+    if (this.#watcher) return;
+    let timer: NodeJS.Timeout | null = null;
+    this.#watcher = watch(this.config.dir, (_event, file) => {
+      if (file !== null && file !== 'network.yaml') return;
+      if (timer) clearTimeout(timer);
+      timer = setTimeout(() => {
+        timer = null;
+        this.reloadNetwork().then((swap) => onResult({ ok: true, swap }), (error: Error) => onResult({ ok: false, error }));
+      }, 300);
+      timer.unref();
+    });
+    this.#watcher.unref();
+  }
+
+  /** Network swaps so far and refused reloads/changes, for metrics. */
+  get networkCounters(): { readonly generation: number; readonly refused: number } {
+    return { generation: this.#generation, refused: this.#refused };
+  }
+
+  #serial<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.#queue.then(fn).catch((err: unknown) => {
+      this.#refused++;
+      throw err;
+    });
+    this.#queue = run.catch(() => {});
+    return run;
+  }
+
+  // Reading and validating a large network takes long: a worker thread does it.
+  #validate(raw: Record<string, unknown> | null, changes: readonly NetworkChange[]) {
+    if (!(this.policy instanceof NetworkPolicy) || !this.engines) throw noEngines('this switch runs without the routing/billing engines');
+    return validateNetworkOffThread({ dir: this.config.dir, raw, changes, source: join(this.config.dir, 'network.yaml'), listen: this.config.server.listen });
+  }
+
+  // Everything else that can fail, with nothing in force touched: rate decks, dial plans, the trie.
+  #prepare(network: NetworkConfig): PreparedNetwork {
+    const current = this.policy;
+    if (!(current instanceof NetworkPolicy) || !this.engines) throw noEngines('this switch runs without the routing/billing engines');
+    const cfg = deepFreeze({ ...this.config, network });
+    const groups = rateGroupsToLoad(this.engines.book, cfg.dir, network.accounts);
+    return { cfg, groups, policy: current.next(cfg) };
+  }
+
+  async #commit(p: PreparedNetwork): Promise<NetworkSwap> {
+    const old = this.policy as NetworkPolicy;
+    await applyAccounts(this.engines!, p.groups, this.config.network.accounts, p.cfg.network.accounts);
+    this.config = p.cfg;
+    this.policy = this.#tap(p.policy);
+    this.b2bua.policy = this.policy;
+    old.retire();
+    this.prober?.stop();
+    this.prober = new GatewayProber(p.cfg.network.routingGateways, { tx: this.tx, transport: this.transport, wheel: this.wheel, health: p.policy.health });
+    if (this.#started && !this.#stopped) this.prober.start();
+    const n = p.cfg.network;
+    const swap = { generation: ++this.#generation, mappingGateways: n.mappingGateways.length, routingGateways: n.routingGateways.length, accounts: n.accounts.length };
+    log.info(swap, 'network swapped in');
+    return swap;
   }
 
   /** Taps a policy's callEnded so observers (onCallEnded) need no policy of their own. */

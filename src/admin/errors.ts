@@ -13,6 +13,8 @@ export const adminErrors = {
   mediaType: createError('SSW_ERR_ADMIN_MEDIA_TYPE', 415),
   rateLimited: createError('SSW_ERR_ADMIN_RATE_LIMITED', 429),
   callNotFound: createError('SSW_ERR_ADMIN_CALL_NOT_FOUND', 404),
+  /** Create of something that exists already. */
+  conflict: createError('SSW_ERR_ADMIN_CONFLICT', 409),
   internal: createError('SSW_ERR_ADMIN_INTERNAL', 500),
   /** A part the request needs (the store) cannot be reached right now. */
   unavailable: createError('SSW_ERR_ADMIN_UNAVAILABLE', 503),

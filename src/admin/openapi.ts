@@ -23,7 +23,7 @@ type JsonSchema = { readonly properties?: Record<string, unknown>; readonly requ
 
 const STATUS_TEXT: Record<string, string> = {
   '200': 'OK', '201': 'Created', '204': 'No content', '400': 'Invalid request', '401': 'Missing or invalid token',
-  '403': 'Token is read-only', '404': 'Not found', '413': 'Body too large', '429': 'Rate limited', '500': 'Internal error',
+  '403': 'Token is read-only', '404': 'Not found', '409': 'Conflict', '503': 'Unavailable', '413': 'Body too large', '429': 'Rate limited', '500': 'Internal error',
 };
 
 /** An OpenAPI 3.1 document of the given routes (3.1 takes JSON Schema as is, null types included). */

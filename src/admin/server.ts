@@ -17,6 +17,7 @@ import { callRoutes } from './routes-calls.js';
 import { systemRoutes } from './routes-system.js';
 import { engineRoutes } from './routes-engines.js';
 import { rateRoutes } from './routes-rates.js';
+import { networkRoutes } from './routes-network.js';
 
 const log = componentLogger('admin');
 
@@ -141,6 +142,7 @@ export async function startAdmin(sw: Softswitch, opts: AdminOptions): Promise<Ad
   systemRoutes(app, ctx);
   engineRoutes(app, ctx);
   rateRoutes(app, ctx);
+  networkRoutes(app, ctx);
 
   const host = opts.host ?? '127.0.0.1';
   try {

@@ -1,5 +1,5 @@
 import type { SipMessage } from '../wasm/sip.js';
-import type { RoutingGateway } from '../config/types.js';
+import type { RoutingGatewayBase as RoutingGateway } from '../routing/index.js';
 import {
   newBranch, newCallId, newTag, ALLOW,
   type ClientHandler, type ClientTransaction, type LocalAddress, type OutRequest, type Peer, type ServerTransaction,

@@ -1,15 +1,16 @@
 import type { LoadedConfig } from '../config/types.js';
 import { DialPlan, IDENTITY, validateRules } from '../dialplan/index.js';
-import { rateCall, type AccountBook, type BillingSettings, type Grant } from '../billing/index.js';
+import { rateCall, vendorRatePerMinute, type AccountBook, type BillingSettings, type Grant } from '../billing/index.js';
 import { makeCdr, type CdrPipeline, type CdrRecord, type LedgerChange } from '../cdr/index.js';
 import { SswError } from '../util/errors.js';
 import { componentLogger } from '../util/log.js';
-import { monotonicMs, wallClockMs } from '../util/time.js';
+import { monotonicMs, utcOffsetMinutes, wallClockMs } from '../util/time.js';
+import { mappingPolicyOf, routingPolicyOf } from './gateway-policy.js';
 import { StaticPolicy } from './static-policy.js';
 import { logHealthChange } from './prober.js';
 import type { AttemptOutcome, Authorization, CallRecord, EndReason, RouteCandidate } from './types.js';
 import {
-  RoutingTable, QualityStats, Limiter, LineUsage, GatewayHealth, admitCall, shouldTryNext, mapFailure, withRoutingDefaults, withMappingDefaults,
+  RoutingTable, QualityStats, Limiter, LineUsage, GatewayHealth, admitCall, shouldTryNext, mapFailure,
   type MappingGatewayPolicy, type RoutingGatewayPolicy, type RouteResult, type AttemptPhase, type EndReason as RouteEndReason,
 } from '../routing/index.js';
 
@@ -59,14 +60,12 @@ export interface NetworkPolicyDeps {
  * prefix, the routing gateway's dial plan for the numbers it is sent, and at the end the rating,
  * the debit and one CDR through the durable journal.
  */
-export class NetworkPolicy extends StaticPolicy {
-  readonly #deps: NetworkPolicyDeps;
-  #mapPlans = new Map<string, Plans>();
-  #routePlans = new Map<string, Plans>();
-  #answered = new Map<string, CallRecord>();
-  readonly #table: RoutingTable;
-  readonly #mappings = new Map<string, MappingGatewayPolicy>();
-  /** Live quality (ASR/ACD/PDD), limits and today's line usage per gateway, shared by every call. */
+/**
+ * What every generation of the policy shares across live reloads: limits, live quality, line
+ * usage, health, the answered calls being checkpointed. Keyed by gateway id/name, so a carrier
+ * that survives a reload keeps its counters and a call of an older generation releases into them.
+ */
+export class PolicyRuntime {
   readonly quality: QualityStats;
   readonly limiter = new Limiter();
   readonly usage = new LineUsage(0);
@@ -74,41 +73,124 @@ export class NetworkPolicy extends StaticPolicy {
   readonly health: GatewayHealth;
   /** Health flips so far, for metrics. */
   healthChanges = 0;
-  #ticker: NodeJS.Timeout | null = null;
+  /** Gateway names by id of the newest generation (health log lines). */
+  names = new Map<number, string>();
+  readonly answered = new Map<string, CallRecord>();
+  ticker: NodeJS.Timeout | null = null;
+
+  constructor(params: LoadedConfig['paramSet']) {
+    this.quality = new QualityStats(params);
+    this.health = new GatewayHealth((c) => {
+      this.healthChanges++;
+      logHealthChange(this.names.get(c.gatewayId) ?? String(c.gatewayId), c.up);
+    });
+  }
+
+  close(): void {
+    if (this.ticker) clearInterval(this.ticker);
+    this.ticker = null;
+  }
+}
+
+/**
+ * The call policy over the configured network: ingress by source IP, the mapping gateway's dial
+ * plan before rating, authorization against the account's balance and rates, carriers by longest
+ * prefix, the routing gateway's dial plan for the numbers it is sent, and at the end the rating,
+ * the debit and one CDR through the durable journal.
+ *
+ * One object is one generation of the network: a live reload builds the next with next() and the
+ * switch swaps it in; a call keeps the generation it started with (Call.policy).
+ */
+export class NetworkPolicy extends StaticPolicy {
+  readonly #deps: NetworkPolicyDeps;
+  #mapPlans = new Map<string, Plans>();
+  #routePlans = new Map<string, Plans>();
+  readonly #table: RoutingTable;
+  readonly #mappings = new Map<string, MappingGatewayPolicy>();
+  readonly #byId = new Map<number, RoutingGatewayPolicy>();
+  readonly #runtime: PolicyRuntime;
+  readonly #ownsRuntime: boolean;
   /** Called with each CDR after it was handed to the journal (tests, metrics). */
   onCdr: ((cdr: CdrRecord, rec: CallRecord) => void) | null = null;
 
-  /** Compiles every gateway's dial plans; a bad rule throws SSW_ERR_CONFIG_INVALID naming the gateway. */
-  constructor(cfg: LoadedConfig, deps: NetworkPolicyDeps) {
+  /**
+   * Compiles every gateway's dial plans and the routing table; a bad rule throws
+   * SSW_ERR_CONFIG_INVALID naming the gateway. Nothing shared is touched until it all compiled.
+   */
+  constructor(cfg: LoadedConfig, deps: NetworkPolicyDeps, runtime?: PolicyRuntime) {
     super(cfg);
     this.#deps = deps;
     for (const g of cfg.network.mappingGateways) this.#mapPlans.set(g.name, compilePlans(`mappingGateways.${g.name}`, g.calleeRules, g.callerRules));
     for (const g of cfg.network.routingGateways) this.#routePlans.set(g.name, compilePlans(`routingGateways.${g.name}`, g.calleeRules, g.callerRules));
-    this.#table = RoutingTable.build(cfg.network.routingGateways.map((g) => withRoutingDefaults(g)));
-    for (const m of cfg.network.mappingGateways) this.#mappings.set(m.name, withMappingDefaults(m));
-    this.quality = new QualityStats(cfg.paramSet);
-    const names = new Map(cfg.network.routingGateways.map((g) => [g.id, g.name]));
-    this.health = new GatewayHealth((c) => {
-      this.healthChanges++;
-      logHealthChange(names.get(c.gatewayId) ?? String(c.gatewayId), c.up);
-    });
+    const gateways = cfg.network.routingGateways.map(routingPolicyOf);
+    this.#table = RoutingTable.build(gateways);
+    for (const g of gateways) this.#byId.set(g.id, g);
+    for (const m of cfg.network.mappingGateways) this.#mappings.set(m.name, mappingPolicyOf(m));
+    this.#ownsRuntime = !runtime;
+    this.#runtime = runtime ?? new PolicyRuntime(cfg.paramSet);
+    this.#runtime.names = new Map(cfg.network.routingGateways.map((g) => [g.id, g.name]));
     const every = (deps.checkpointSeconds ?? 10) * 1000;
-    if (deps.cdr) {
-      this.#ticker = setInterval(() => this.#checkpointAll(), every);
-      this.#ticker.unref();
+    if (deps.cdr && !this.#runtime.ticker) {
+      this.#runtime.ticker = setInterval(() => this.#checkpointAll(), every);
+      this.#runtime.ticker.unref();
     }
   }
 
+  /** The next generation over `cfg`, sharing limits, quality, health and checkpoints with this one. */
+  next(cfg: LoadedConfig): NetworkPolicy {
+    const p = new NetworkPolicy(cfg, this.#deps, this.#runtime);
+    p.onCdr = this.onCdr;
+    p.onEnded = this.onEnded;
+    return p;
+  }
+
+  /** A newer generation took over: free the trie (calls in progress already hold their candidates). */
+  retire(): void {
+    this.#table.release();
+  }
+
+  get runtime(): PolicyRuntime {
+    return this.#runtime;
+  }
+  get quality(): QualityStats {
+    return this.#runtime.quality;
+  }
+  get limiter(): Limiter {
+    return this.#runtime.limiter;
+  }
+  get usage(): LineUsage {
+    return this.#runtime.usage;
+  }
+  get health(): GatewayHealth {
+    return this.#runtime.health;
+  }
+  get healthChanges(): number {
+    return this.#runtime.healthChanges;
+  }
+
   close(): void {
-    if (this.#ticker) clearInterval(this.#ticker);
-    this.#ticker = null;
+    this.#runtime.close();
     this.#table.release();
   }
 
   /** Where this call would go and why: the same code path as real calls (explain). */
   explain(call: Pick<CallRecord, 'ingress' | 'callee' | 'params'>, nowWall = wallClockMs()): RouteResult {
-    const mapping = this.#mappings.get(call.ingress.name) ?? withMappingDefaults(call.ingress);
-    return this.#table.route({ mapping, callee: call.callee.billed, nowWall, nowMono: monotonicMs() }, { params: call.params, quality: this.quality, limiter: this.limiter, usage: this.usage, health: this.health });
+    const mapping = this.#mappings.get(call.ingress.name) ?? mappingPolicyOf(call.ingress);
+    const callee = call.callee.billed;
+    const book = this.#deps.book;
+    const rt = this.#runtime;
+    return this.#table.route({
+      mapping, callee, nowWall, nowMono: monotonicMs(),
+      utcOffsetMinutes: utcOffsetMinutes(call.params.str('SSW_TIME_ZONE'), nowWall),
+      customerRate: rateOf(book, mapping.account, callee, nowWall),
+      // The vendor prices the number as it is sent to it (after the carrier's dial plan).
+      vendorRate: (id) => {
+        const g = this.#byId.get(id);
+        if (!g || !g.account) return null;
+        const plan = this.#routePlans.get(g.name);
+        return rateOf(book, g.account, plan ? plan.callee.transform(callee).output : callee, nowWall);
+      },
+    }, { params: call.params, quality: rt.quality, limiter: rt.limiter, usage: rt.usage, health: rt.health });
   }
 
   override routeCandidates(call: CallRecord): RouteCandidate[] {
@@ -171,8 +253,14 @@ export class NetworkPolicy extends StaticPolicy {
     const acc = book.account(accountId);
     if (!acc) return refuse('Account not found', 403);
     if (!acc.rateGroup) {
-      // An account without a rate group takes unrated calls (no charge); its locked flag still holds.
+      // An account without a rate group takes unrated calls (no charge); its lock, expiry and
+      // concurrent-call limit still hold (the book enforces them for rated calls).
       if (acc.locked) return refuse('Account locked', 403);
+      if (acc.expiresAt !== null && call.startWall >= acc.expiresAt) return refuse('Account expired', 403);
+      if (this.limiter.tryAcquire('account', accountId, { capacity: acc.maxConcurrent, cps: 0 }, monotonicMs()) !== 'ok') {
+        return refuse('Account concurrency limit', 503);
+      }
+      call.ext.accountSlot = true;
       call.ext.billing = { grant: null, account: accountId } satisfies Billing;
       return { ok: true, maxDurationMs: 0 };
     }
@@ -199,12 +287,12 @@ export class NetworkPolicy extends StaticPolicy {
 
   callAnswered(call: CallRecord): void {
     if (!this.#deps.cdr) return;
-    this.#answered.set(call.flowNo, call);
+    this.#runtime.answered.set(call.flowNo, call);
     this.#checkpoint(call);
   }
 
   override callEnded(call: CallRecord): Promise<void> | undefined {
-    this.#answered.delete(call.flowNo);
+    this.#runtime.answered.delete(call.flowNo);
     this.#release(call);
     const billing = call.ext.billing as Billing | undefined;
     const holdMs = call.answerMono > 0 ? Math.max(0, call.endMono - call.answerMono) : 0;
@@ -235,6 +323,7 @@ export class NetworkPolicy extends StaticPolicy {
   #release(call: CallRecord): void {
     const now = monotonicMs();
     if (call.ext.admitted) this.limiter.release('mapping', call.ingress.name);
+    if (call.ext.accountSlot) this.limiter.release('account', call.ingress.account);
     for (const id of (call.ext.carriers as number[] | undefined) ?? []) this.limiter.release('routing', id);
     for (const a of call.attempts) if (a.firstProvisionalMono >= 0) this.quality.recordPdd(a.gateway.id, a.firstProvisionalMono - a.startMono, now);
     const last = call.attempts[call.attempts.length - 1];
@@ -246,7 +335,7 @@ export class NetworkPolicy extends StaticPolicy {
 
   /** Records where every answered call stands, so a crash bills it up to here ("server restart"). */
   #checkpointAll(): void {
-    for (const call of this.#answered.values()) this.#checkpoint(call);
+    for (const call of this.#runtime.answered.values()) this.#checkpoint(call);
   }
 
   #checkpoint(call: CallRecord): void {
@@ -279,6 +368,15 @@ const ADMIT_TEXT: Partial<Record<RouteEndReason, string>> = {
   'customer-cps-exceeded': 'Mapping gateway CPS limit exceeded',
   'customer-locked': 'Mapping gateway locked',
 };
+
+/** An account's rate per minute for a callee (1e-7 units, as a number), or null without one. */
+function rateOf(book: AccountBook, accountId: string, callee: string, now: number): number | null {
+  if (!accountId) return null;
+  const group = book.account(accountId)?.rateGroup;
+  const g = group ? book.rateGroup(group) : undefined;
+  const r = g ? vendorRatePerMinute(g, callee, now) : null;
+  return r === null ? null : Number(r);
+}
 
 /** The call layer's view of a failed attempt, in the routing engine's terms. */
 function routeOutcome(o: AttemptOutcome): Parameters<typeof shouldTryNext>[0] {

@@ -1,4 +1,5 @@
-import type { MappingGateway, RoutingGateway } from '../config/types.js';
+import type { MappingGateway } from '../config/types.js';
+import type { RoutingGatewayBase as RoutingGateway } from '../routing/index.js';
 import type { SipMessage } from '../wasm/sip.js';
 import type { Inbound } from '../sip/index.js';
 import type { ParamSet } from '../config/index.js';

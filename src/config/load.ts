@@ -53,6 +53,8 @@ export const NETWORK_RULES: readonly string[] = [
   'A remote IP belongs to one mapping gateway only (calls are recognised by source IP).',
   'Routing-gateway ids are unique; gateways without an id get the lowest unused id, in file order.',
   'A routing gateway\'s `localIp`, when set, must be one of the `listen` IPs in server.yaml.',
+  'A routing gateway\'s `account`, when set, must be the id of an entry in `accounts`.',
+  'A mapping gateway\'s `errorCodes` values are 0 (the default) or a SIP failure code 300-699.',
 ];
 
 export interface LoadOptions {
@@ -224,6 +226,16 @@ function checkNetwork(raw: unknown, issues: Issues, listen: readonly string[] | 
           `${show(ip)} already belongs to mappingGateways[${owner}]; allowed: an IP no other mapping gateway has`);
       } else ipOwner.set(ip, i);
     });
+    const codes = (g.errorCodes ?? {}) as Record<string, number>;
+    for (const [reason, code] of Object.entries(codes)) {
+      if (code !== 0 && (code < 300 || code > 699)) issues.add(`mappingGateways[${i}].errorCodes.${reason}`, `${code} is not a failure code; allowed: 0 or 300-699`);
+    }
+  });
+  routing.forEach((g, i) => {
+    if (typeof g.account === 'string' && g.account !== '' && !accountIds.includes(g.account)) {
+      const s = suggest(g.account, accountIds);
+      issues.add(`routingGateways[${i}].account`, `${show(g.account)} is not an account id${s ? ` (did you mean "${s}"?)` : ''}; allowed: empty or an id from accounts`);
+    }
   });
 
   const usedIds = new Map<number, number>();
@@ -291,4 +303,42 @@ function describeFile(): string {
 /** What each field accepts, for callers that report a single field (e.g. the admin API). */
 export function describeField(file: 'server.yaml' | 'network.yaml', path: readonly (string | number)[]): string {
   return describeType(typeAt((file === 'server.yaml' ? SERVER_SPEC : NETWORK_SPEC).fields, path));
+}
+
+/** The list in network.yaml each kind of entity lives in, and the field that names it. */
+export const NETWORK_LISTS = {
+  mapping: { list: 'mappingGateways', key: 'name' },
+  routing: { list: 'routingGateways', key: 'name' },
+  account: { list: 'accounts', key: 'id' },
+} as const;
+export type NetworkEntityKind = keyof typeof NETWORK_LISTS;
+
+/**
+ * The parsed network.yaml of a config folder as written (defaults not filled), for live reloads
+ * and admin changes that are merged into it before the whole is validated; throws
+ * SSW_ERR_CONFIG_INVALID when it is missing or not YAML.
+ */
+export function readNetworkRaw(dir: string): Record<string, unknown> {
+  const issues = new Issues(join(resolve(dir), 'network.yaml'));
+  const raw = readYaml(issues, true);
+  throwIf(issues);
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
+    issues.add('', `${show(raw)} is not a mapping; allowed fields: ${NETWORK_SPEC.fields.map((f) => f.key).join(', ')}`);
+    throwIf(issues);
+  }
+  return raw as Record<string, unknown>;
+}
+
+/**
+ * Checks one mapping gateway, routing gateway or account on its own (the admin API's body) against
+ * the same field table as network.yaml; returns it with defaults filled, or throws
+ * SSW_ERR_CONFIG_INVALID naming each bad field. Cross-entity rules are checked by validateNetwork.
+ */
+export function validateEntity(kind: NetworkEntityKind, raw: unknown, source: string): Record<string, unknown> {
+  const spec = NETWORK_SPEC.fields.find((f) => f.key === NETWORK_LISTS[kind].list)!;
+  const issues = new Issues(source);
+  const fields = spec.type.t === 'list' && spec.type.of.t === 'object' ? spec.type.of.fields : [];
+  const out = checkObject(raw, fields, '', issues);
+  throwIf(issues);
+  return out as Record<string, unknown>;
 }

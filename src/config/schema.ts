@@ -15,6 +15,7 @@ export type FieldType =
   | { readonly t: 'ip' }
   | { readonly t: 'ip-or-empty' }
   | { readonly t: 'decimal'; readonly signed: boolean }
+  | { readonly t: 'datetime' }
   | { readonly t: 'prefix' }
   | { readonly t: 'db-url' }
   | { readonly t: 'list'; readonly of: FieldType; readonly minItems?: number; readonly unique?: boolean; readonly commaString?: boolean }
@@ -63,6 +64,22 @@ const TIMEOUT = (phase: string, param: string): FieldSpec => ({
   key: phase, type: COUNT(3600, 's'), default: 0, doc: `${param} for this gateway; 0 = use the parameter.`,
 });
 
+const SIP_FAILURE: FieldType = { t: 'int', min: 300, max: 699 };
+/** Weekday names of schedules, Sunday first (index = Date.getUTCDay()). */
+export const WEEKDAYS: readonly string[] = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'];
+const TIME_OF_DAY: FieldType = { t: 'text', maxLength: 5, nonEmpty: true, pattern: /^(?:[01]\d|2[0-3]):[0-5]\d$|^24:00$/, patternText: 'HH:MM, 00:00 to 24:00' };
+/** The failure reasons a mapping gateway may replace the SIP code of (routing's EndReason). */
+export const REASON_KEYS: readonly string[] = [
+  'no-available-router', 'customer-capacity-full', 'customer-cps-exceeded', 'customer-locked',
+  'response-timeout', 'connection-timeout', 'user-busy', 'remote-failure', 'switch-limit',
+  // Billing's refusals, by their end-reason text (src/billing/refusal.ts).
+  'No matching rate', 'Account locked', 'Account expired', 'Insufficient balance', 'Account concurrency limit',
+  'No such account', 'Account not found',
+];
+const REASON_CODES: readonly FieldSpec[] = REASON_KEYS.map((k) => ({
+  key: k, type: { t: 'int', min: 0, max: 699 } as FieldType, default: 0, doc: `SIP code for "${k}"; 0 = the default.`,
+}));
+
 export const SERVER_SPEC: FileSpec = {
   file: 'server.yaml',
   required: false,
@@ -97,7 +114,9 @@ export const PARAMS_SPEC_DOC =
 export const NETWORK_SPEC: FileSpec = {
   file: 'network.yaml',
   required: true,
-  doc: 'Who may send calls in (mapping gateways), their billing accounts, and the carriers calls go out to (routing gateways). Required.',
+  doc: 'Who may send calls in (mapping gateways), their billing accounts, and the carriers calls go out to (routing gateways). Required. ' +
+    'Re-read without a restart on SIGHUP, when the file changes, or on POST /api/v1/network/reload: a file that does not pass keeps the network in force and the log (or the answer) names every problem; calls in progress keep the network they started with. ' +
+    'Changes made through the admin API are stored and laid over this file (see admin-api.md).',
   fields: [
     {
       key: 'accounts',
@@ -110,6 +129,8 @@ export const NETWORK_SPEC: FileSpec = {
         { key: 'rateGroup', type: { t: 'text', maxLength: 64 }, default: '', doc: 'Rate table the account is rated with (empty: none yet).' },
         { key: 'locked', type: { t: 'bool' }, default: false, doc: 'Locked accounts make no calls (end reason "Account locked").' },
         { key: 'capacity', type: COUNT(1_000_000, 'calls'), default: 0, doc: 'Most concurrent calls over all its gateways; 0 = unlimited.' },
+        { key: 'kind', type: { t: 'enum', values: ['customer', 'clearing'] }, default: 'customer', doc: 'customer: pays for the calls its mapping gateways send; clearing: a carrier (vendor) account whose rate group prices what routing gateways charge us.' },
+        { key: 'expiresAt', type: { t: 'datetime' }, default: '', doc: 'From this moment the account makes no calls (end reason "Account expired"); a recharge extends it by SERVER_PAY_DELAY_CUSTOMER_EXPIRE_DAY. Empty = never.' },
       ]),
       default: [],
       doc: 'Billing accounts.',
@@ -127,6 +148,21 @@ export const NETWORK_SPEC: FileSpec = {
         { key: 'denyGroups', type: GROUPS, default: [], doc: 'Routing-gateway groups this customer may not use.' },
         { key: 'calleeRules', type: DIAL_RULES, default: [], doc: 'Dial plan for the called number, applied before rating and routing.' },
         { key: 'callerRules', type: DIAL_RULES, default: [], doc: 'Dial plan for the calling number, applied before rating and routing.' },
+        {
+          key: 'strategy',
+          type: { t: 'object', fields: [
+            { key: 'first', type: GROUPS, default: [], doc: 'Routing-gateway groups of the first strategy: their gateways sort before all others.' },
+            { key: 'second', type: GROUPS, default: [], doc: 'Groups of the second strategy: after the first, before the rest.' },
+          ] },
+          default: {},
+          doc: 'Routing strategy, sorting step 1 (before the longest prefix).',
+        },
+        { key: 'leastCostRouting', type: { t: 'bool' }, default: false, doc: 'Sort candidates by vendor rate (cheapest first) at the place SS_GATEWAYFEERATEROUTESORTCONFIG gives it; the rate is the clearing account\'s rate for the callee.' },
+        { key: 'errorCodes', type: { t: 'object', fields: REASON_CODES }, default: {}, doc: 'Error-code replacement: the SIP code the caller gets for each failure reason; 0 = the default.' },
+        { key: 'carrierCodes', type: LIST_OF([
+          { key: 'code', type: SIP_FAILURE, required: true, doc: 'Final response code from the last carrier tried.' },
+          { key: 'send', type: SIP_FAILURE, required: true, doc: 'Code sent to the caller instead.' },
+        ]), default: [], doc: 'Error-code replacement by the carrier\'s own code (wins over errorCodes).' },
       ]),
       default: [],
       doc: 'Ingress gateways: customers that send calls in, recognised by source IP.',
@@ -166,6 +202,23 @@ export const NETWORK_SPEC: FileSpec = {
           doc: 'Per-phase timeouts in seconds.',
         },
         { key: 'probeSeconds', type: { t: 'int', min: 0, max: 3600, unit: 's' }, default: 0, doc: 'Send OPTIONS to this carrier every this many seconds; one that stops answering (or answers 503) is taken out of routing until it answers again. 0 = no probing.' },
+        { key: 'account', type: { ...NAME, nonEmpty: false }, default: '', doc: 'Clearing (vendor) account: its rate group gives this carrier\'s rate for a callee (least-cost routing, maxRate, minProfitPercent). Empty = no vendor rate.' },
+        { key: 'maxRate', type: { t: 'decimal', signed: false }, defaultText: 'no cap', doc: 'Skip this carrier when its vendor rate per minute for the callee is above this (quoted decimal string).' },
+        { key: 'minProfitPercent', type: { t: 'int', min: 0, max: 100, unit: '%' }, defaultText: 'off', doc: 'Skip this carrier when (customer rate - vendor rate) / customer rate is below this percent.' },
+        { key: 'requireRate', type: { t: 'bool' }, default: false, doc: 'Skip this carrier when its clearing account has no rate for the callee.' },
+        { key: 'realtimeQuality', type: { t: 'bool' }, defaultText: 'SS_GATEWAY_ASR_CALCULATE', doc: 'Calculate live ASR/ACD for this carrier and sort by it.' },
+        { key: 'switchAfterRinging', type: { t: 'bool' }, defaultText: 'SS_GATEWAY_SWITCH_UNTIL_CONNECT', doc: 'Try the next carrier when this one fails after ringing.' },
+        { key: 'switchAfterSdp', type: { t: 'bool' }, defaultText: 'not SS_SIP_STOP_SWITCH_AFTER_SDP', doc: 'Try the next carrier when this one fails after sending SDP.' },
+        { key: 'switchAfterRtp', type: { t: 'bool' }, defaultText: 'not SS_GATEWAY_SWITCH_STOP_AFTER_RTP_START', doc: 'Try the next carrier when this one fails after media flowed.' },
+        { key: 'switchAfterBusy', type: { t: 'bool' }, defaultText: 'not SS_GATEWAY_SWITCH_STOP_AFTER_USER_BUSY', doc: 'Try the next carrier when this one answers busy (486/600).' },
+        { key: 'switchOnCodes', type: { t: 'list', of: SIP_FAILURE, unique: true }, default: [], doc: 'Failure codes that move on to the next carrier; empty = every failure (subject to the switches above).' },
+        { key: 'schedules', type: LIST_OF([
+          { key: 'mode', type: { t: 'enum', values: ['allow', 'deny'] }, required: true, doc: 'deny: no calls while the rule is active; allow: calls only while one allow rule covering the callee is active.' },
+          { key: 'prefixes', type: { t: 'list', of: { t: 'prefix' }, unique: true, commaString: true }, default: [], doc: 'Callee prefixes the rule covers; empty = every number.' },
+          { key: 'weekdays', type: { t: 'list', of: { t: 'enum', values: WEEKDAYS }, unique: true }, default: [], doc: 'Days the rule is active; empty = every day.' },
+          { key: 'from', type: TIME_OF_DAY, default: '00:00', doc: 'Start time (local, SSW_TIME_ZONE), inclusive.' },
+          { key: 'to', type: TIME_OF_DAY, default: '24:00', doc: 'End time, exclusive; earlier than `from` wraps past midnight.' },
+        ]), default: [], doc: 'Allow/deny this carrier by callee prefix, weekday and time of day, evaluated at call time in SSW_TIME_ZONE. A matching active deny wins.' },
       ]),
       default: [],
       doc: 'Egress gateways: carriers calls are sent to.',
@@ -192,6 +245,8 @@ export function describeType(type: FieldType): string {
       return `${type.signed ? '' : 'non-negative '}decimal string with at most ${MONEY_DECIMALS} decimals, e.g. "100.00"`;
     case 'prefix':
       return 'digits, or "*" for every number';
+    case 'datetime':
+      return 'ISO 8601 date-time with a zone ("2027-01-31T00:00:00Z"), or empty';
     case 'db-url':
       return '"sqlite:<file>" or "mysql://user:pass@host:port/db"';
     case 'list': {
@@ -222,6 +277,7 @@ export class Issues {
 const BAD = Symbol('bad');
 type Checked = unknown;
 
+const DATETIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?(Z|[+-]\d{2}:\d{2})$/;
 const DECIMAL_SIGNED = new RegExp(`^-?\\d{1,15}(\\.\\d{1,${MONEY_DECIMALS}})?$`);
 const DECIMAL_UNSIGNED = new RegExp(`^\\d{1,15}(\\.\\d{1,${MONEY_DECIMALS}})?$`);
 
@@ -254,6 +310,11 @@ export function checkValue(raw: unknown, type: FieldType, path: string, issues: 
       if (typeof raw === 'number') return fail('is a YAML number; write money as a quoted decimal string');
       if (typeof raw !== 'string') return fail('is not a decimal string');
       return (type.signed ? DECIMAL_SIGNED : DECIMAL_UNSIGNED).test(raw) ? raw : fail('is not a decimal amount');
+    case 'datetime':
+      if (raw instanceof Date) raw = raw.toISOString();
+      if (typeof raw !== 'string') return fail('is not a date-time');
+      if (raw === '') return raw;
+      return DATETIME.test(raw) && Number.isFinite(Date.parse(raw)) ? raw : fail('is not a date-time with a zone');
     case 'prefix':
       if (typeof raw === 'number' && Number.isInteger(raw) && raw >= 0) raw = String(raw);
       if (typeof raw !== 'string') return fail('is not a prefix');

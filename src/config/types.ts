@@ -50,6 +50,26 @@ export interface MappingGateway {
   /** Dial-plan rules for the callee/caller ("original" -> "target"), applied before rating. */
   readonly calleeRules: readonly DialRule[];
   readonly callerRules: readonly DialRule[];
+  /** Sorting step 1: gateways in a `first` group sort before `second`, then the rest. */
+  readonly strategy: { readonly first: readonly string[]; readonly second: readonly string[] };
+  /** Sort by vendor rate (cheapest first) where the rate parameters place it. */
+  readonly leastCostRouting: boolean;
+  /** Error-code replacement per failure reason (routing's EndReason); 0 = the default code. */
+  readonly errorCodes: Readonly<Record<string, number>>;
+  /** Error-code replacement by the last carrier's final code. */
+  readonly carrierCodes: readonly { readonly code: number; readonly send: number }[];
+}
+
+/** A weekday/time-of-day allow or deny rule on a routing gateway, as written in network.yaml. */
+export interface ScheduleConfig {
+  readonly mode: 'allow' | 'deny';
+  /** Callee prefixes; [] = every number. */
+  readonly prefixes: readonly string[];
+  /** 'sun'..'sat'; [] = every day. */
+  readonly weekdays: readonly string[];
+  /** "HH:MM" local time in SSW_TIME_ZONE; `to` is exclusive, "24:00" = end of day. */
+  readonly from: string;
+  readonly to: string;
 }
 
 export interface DialRule {
@@ -88,6 +108,22 @@ export interface RoutingGateway {
     readonly sessionProgressSdp: number;
     readonly ringing: number;
   };
+  /** Clearing (vendor) account id whose rate group prices this carrier; '' = none. */
+  readonly account: string;
+  /** Decimal string; absent = no cap. */
+  readonly maxRate?: string;
+  /** Percent; absent = off. */
+  readonly minProfitPercent?: number;
+  readonly requireRate: boolean;
+  /** Tri-state switches: absent = follow the system parameter. */
+  readonly realtimeQuality?: boolean;
+  readonly switchAfterRinging?: boolean;
+  readonly switchAfterSdp?: boolean;
+  readonly switchAfterRtp?: boolean;
+  readonly switchAfterBusy?: boolean;
+  /** Failure codes that move to the next gateway; [] = every failure. */
+  readonly switchOnCodes: readonly number[];
+  readonly schedules: readonly ScheduleConfig[];
 }
 
 export interface Account {
@@ -103,7 +139,12 @@ export interface Account {
   readonly creditLimit: string;
   readonly rateGroup: string;
   readonly locked: boolean;
+  /** Concurrent calls over all its gateways; 0 = unlimited. */
   readonly capacity: number;
+  /** customer: pays for its calls; clearing: a carrier's (vendor) account. */
+  readonly kind: 'customer' | 'clearing';
+  /** ISO 8601 date-time from which the account makes no calls; '' = never. */
+  readonly expiresAt: string;
 }
 
 export interface NetworkConfig {

@@ -30,6 +30,8 @@ export const METRIC_DEFS: readonly MetricDef[] = Object.freeze([
   { name: 'ssw_call_ended_total', type: 'counter', labels: ['mapping_gateway', 'end_reason', 'answered'], help: 'Calls ended, by customer (mapping gateway), end reason and whether they were answered.', source: 'onCallEnded' },
   { name: 'ssw_gateway_up', type: 'gauge', labels: ['routing_gateway'], help: 'Routing gateways probed with OPTIONS (probeSeconds > 0): 1 in routing, 0 taken out because it stopped answering.', source: 'policy.health at scrape' },
   { name: 'ssw_gateway_health_changes_total', type: 'counter', labels: [], help: 'Times a probed routing gateway went down or came back.', source: 'policy.healthChanges at scrape' },
+  { name: 'ssw_network_generation', type: 'gauge', labels: [], help: 'Network generations swapped in since start (each reload or admin change that took effect adds one).', source: 'sw.networkCounters at scrape' },
+  { name: 'ssw_network_refused_total', type: 'counter', labels: [], help: 'Reloads of network.yaml and admin network changes refused (the network in force stayed; the log or the answer says why).', source: 'sw.networkCounters at scrape' },
   { name: 'ssw_call_gateway_active', type: 'gauge', labels: ['routing_gateway'], help: 'Calls in progress per routing gateway (the carrier of the current attempt); gateways with none are absent.', source: 'b2bua.calls at scrape' },
   // --- routing gateways (carriers): ASR = answers / attempts, ACD = talk sum / count, PDD histogram
   { name: 'ssw_gateway_attempts_total', type: 'counter', labels: ['routing_gateway'], help: 'INVITEs sent to a routing gateway (one per attempt, failover included); counted when the call ends.', source: 'onCallEnded' },

@@ -162,6 +162,8 @@ export class SswMetrics {
         const p = sw.policy;
         if (p instanceof NetworkPolicy) this.#sync('ssw_gateway_health_changes_total', {}, p.healthChanges);
       },
+      ssw_network_generation: () => gauge('ssw_network_generation').set(sw.networkCounters.generation),
+      ssw_network_refused_total: () => this.#sync('ssw_network_refused_total', {}, sw.networkCounters.refused),
       ssw_call_gateway_active: () => {
         const g = gauge('ssw_call_gateway_active');
         g.reset();

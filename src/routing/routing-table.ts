@@ -181,7 +181,7 @@ function filterOf(ctx: RouteContext, state: RoutingState, g: RoutingGatewayPolic
   if (m.allowGroups.length > 0 && !g.groups.some((x) => m.allowGroups.includes(x))) return 'group-not-allowed';
   if (g.groups.some((x) => m.denyGroups.includes(x))) return 'group-not-allowed';
   if (state.health && !state.health.isUp(g.id)) return 'down';
-  if (!scheduleAllows(g.schedules, ctx.callee, ctx.nowWall, g.utcOffsetMinutes)) return 'schedule-deny';
+  if (!scheduleAllows(g.schedules, ctx.callee, ctx.nowWall, ctx.utcOffsetMinutes ?? g.utcOffsetMinutes)) return 'schedule-deny';
   if (rate === null && g.requireRate) return 'no-rate';
   if (rate !== null && g.maxRate !== null && rate > g.maxRate) return 'max-rate';
   const cust = ctx.customerRate ?? null;

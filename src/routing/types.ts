@@ -37,8 +37,20 @@ export type EndReason =
   | 'remote-failure'
   | 'switch-limit';
 
+/** Config fields the policy holds in engine form (schedules in minutes, money as integer units). */
+type RoutingOnly =
+  | 'account' | 'maxRate' | 'minProfitPercent' | 'requireRate' | 'realtimeQuality' | 'switchAfterRinging' | 'switchAfterSdp'
+  | 'switchAfterRtp' | 'switchAfterBusy' | 'switchOnCodes' | 'schedules';
+type MappingOnly = 'strategy' | 'leastCostRouting' | 'errorCodes' | 'carrierCodes';
+
+/** The gateway fields every room shares (address, prefixes, priorities, limits, dial plans). */
+export type RoutingGatewayBase = Omit<RoutingGateway, RoutingOnly>;
+export type MappingGatewayBase = Omit<MappingGateway, MappingOnly>;
+
 /** Egress gateway with routing-only fields. Tri-state switches: undefined = follow the parameter. */
-export interface RoutingGatewayPolicy extends RoutingGateway {
+export interface RoutingGatewayPolicy extends RoutingGatewayBase {
+  /** Clearing (vendor) account whose rate group prices this carrier; '' = none. */
+  readonly account: string;
   /** Calculate real-time ASR/ACD for this gateway; undefined = SS_GATEWAY_ASR_CALCULATE. */
   readonly realtimeQuality?: boolean | undefined;
   readonly switchAfterRinging?: boolean | undefined;
@@ -50,7 +62,7 @@ export interface RoutingGatewayPolicy extends RoutingGateway {
   readonly schedules: readonly ScheduleRule[];
   /** Local-time offset for schedules, minutes east of UTC. */
   readonly utcOffsetMinutes: number;
-  /** Refuse the gateway when its vendor rate (micro-units/min) is above this; null = no cap. */
+  /** Refuse the gateway when its vendor rate (1e-7 units/min, as billing's Money) is above this; null = no cap. */
   readonly maxRate: number | null;
   /** Refuse when (customer rate - vendor rate) / customer rate is below this percent; null = off. */
   readonly minProfitPercent: number | null;
@@ -62,7 +74,7 @@ export interface RoutingGatewayPolicy extends RoutingGateway {
 }
 
 /** Ingress gateway with routing-only fields. */
-export interface MappingGatewayPolicy extends MappingGateway {
+export interface MappingGatewayPolicy extends MappingGatewayBase {
   /** Sorting step 1: gateways in a `first` group sort before `second`, then the rest. */
   readonly strategy: { readonly first: readonly string[]; readonly second: readonly string[] };
   /** Sort by vendor rate (cheapest first) where the rate parameters place it. */
@@ -97,7 +109,7 @@ export interface SortKeys {
   readonly priority: number;
   /** 5: higher first; null = no data or not calculated (sorts after known values). */
   readonly asr: number | null;
-  /** 5: vendor rate, micro-units per minute, lower first; null = unknown or unused. */
+  /** 5: vendor rate, 1e-7 units per minute (billing's Money as a number), lower first; null = unknown or unused. */
   readonly rate: number | null;
   /** 6: calls sent to this gateway today (lower first). */
   readonly lineUsage: number;
@@ -132,10 +144,12 @@ export interface RouteContext {
   readonly nowWall: number;
   /** Monotonic ms for limits and quality windows. */
   readonly nowMono: number;
-  /** Vendor rate of a gateway for this callee, integer micro-units per minute, or null. */
+  /** Vendor rate of a gateway for this callee, integer 1e-7 units per minute (billing's Money as a number), or null. */
   readonly vendorRate?: ((gatewayId: number) => number | null) | undefined;
-  /** The customer's rate for this callee (micro-units/min), for the minimum-profit check. */
+  /** The customer's rate for this callee (1e-7 units/min), for the minimum-profit check. */
   readonly customerRate?: number | null | undefined;
+  /** Local-time offset (minutes east of UTC) for schedules at nowWall; overrides each gateway's. */
+  readonly utcOffsetMinutes?: number | undefined;
 }
 
 export interface RouteResult {

@@ -8,5 +8,5 @@ export { MIGRATIONS, type Migration } from './migrations.js';
 export { MONEY_SCALE, toMinor, formatMinor } from './money.js';
 export { DayNamer, cdrTableName } from './day.js';
 export { StoreErrors } from './errors.js';
-export type { StoredNetwork, StoredRate, StoredDialPlan, StoredPhone } from './network.js';
+export type { StoredNetwork, StoredRate, StoredDialPlan, StoredPhone, NetworkChange } from './network.js';
 export { resolveStoreUrl } from './url.js';

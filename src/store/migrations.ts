@@ -117,6 +117,20 @@ export const MIGRATIONS: readonly Migration[] = [
       await db.schema.createIndex('balance_ledger_account').ifNotExists().on('balance_ledger').columns(['account', 'id']).execute();
     },
   },
+  {
+    version: 2,
+    name: 'network changes made through the admin API',
+    async up(db) {
+      // One row per changed entity: its body as the API took it (JSON), or NULL when deleted.
+      await db.schema.createTable('network_changes').ifNotExists()
+        .addColumn('kind', 'varchar(16)', (c) => c.notNull())
+        .addColumn('name', name, (c) => c.notNull())
+        .addColumn('body', 'text')
+        .addColumn('seq', 'bigint', (c) => c.notNull())
+        .addPrimaryKeyConstraint('network_changes_pk', ['kind', 'name'])
+        .execute();
+    },
+  },
 ];
 
 /** Applies every migration newer than the recorded version, in order; safe to call on every start. */

@@ -108,18 +108,20 @@ export async function writeNetwork(db: Kysely<any>, kind: StoreKind, net: Stored
 /** Reads every configuration entity back in the shape writeNetwork takes (sorted by name/id). */
 export async function readNetwork(db: Kysely<any>): Promise<StoredNetwork> {
   const accounts: Account[] = (await db.selectFrom('accounts').selectAll().orderBy('id').execute()).map((r) => ({
+    kind: 'customer' as const, expiresAt: '',
     ...extraBack(r.extra),
     id: String(r.id), name: String(r.name), prepaid: flag(r.prepaid), balance: formatMinor(BigInt(r.balance)),
     creditLimit: formatMinor(BigInt(r.credit_limit)), rateGroup: String(r.rate_group), locked: flag(r.locked), capacity: Number(r.capacity),
   }));
   const mappingGateways: MappingGateway[] = (await db.selectFrom('mapping_gateways').selectAll().orderBy('name').execute()).map((r) => ({
+    strategy: { first: [], second: [] }, leastCostRouting: false, errorCodes: {}, carrierCodes: [],
     ...extraBack(r.extra),
     name: String(r.name), remoteIps: json(r.remote_ips), account: String(r.account), locked: flag(r.locked),
     capacity: Number(r.capacity), cps: Number(r.cps), allowGroups: json(r.allow_groups), denyGroups: json(r.deny_groups),
     calleeRules: json(r.callee_rules), callerRules: json(r.caller_rules),
   }));
   const routingGateways: RoutingGateway[] = (await db.selectFrom('routing_gateways').selectAll().orderBy('name').execute()).map((r) => ({
-    probeSeconds: 0,
+    probeSeconds: 0, account: '', requireRate: false, switchOnCodes: [], schedules: [],
     ...extraBack(r.extra),
     name: String(r.name), id: Number(r.gw_id), address: String(r.address), port: Number(r.port), transport: String(r.transport) as Transport,
     localIp: String(r.local_ip), prefixes: json(r.prefixes), prefixPriority: Number(r.prefix_priority), priority: Number(r.priority),
@@ -139,4 +141,35 @@ export async function readNetwork(db: Kysely<any>): Promise<StoredNetwork> {
   const parameters: Record<string, unknown> = {};
   for (const r of await db.selectFrom('parameters').selectAll().orderBy('name').execute()) parameters[String(r.name)] = json(r.value);
   return { accounts, mappingGateways, routingGateways, rateGroups, rates, dialPlans, phones, parameters };
+}
+
+/**
+ * A change to one network entity made through the admin API, kept in the store so a restart
+ * keeps it. Applied over network.yaml in `seq` order; `body` null = the entity was deleted.
+ */
+export interface NetworkChange {
+  readonly kind: 'mapping' | 'routing' | 'account';
+  readonly name: string;
+  readonly body: Readonly<Record<string, unknown>> | null;
+  readonly seq: number;
+}
+
+/** Every stored network change, oldest first. */
+export async function readNetworkChanges(db: Kysely<any>): Promise<NetworkChange[]> {
+  const rows = await db.selectFrom('network_changes').selectAll().orderBy('seq').execute();
+  return rows.map((r) => ({
+    kind: String(r.kind) as NetworkChange['kind'], name: String(r.name), seq: Number(r.seq),
+    body: r.body === null || r.body === undefined ? null : (JSON.parse(String(r.body)) as Record<string, unknown>),
+  }));
+}
+
+/** Records (replaces) the change of one entity; its seq becomes the newest. */
+export async function writeNetworkChange(db: Kysely<any>, c: Omit<NetworkChange, 'seq'>): Promise<NetworkChange> {
+  return db.transaction().execute(async (tx) => {
+    const top = await tx.selectFrom('network_changes').select((eb) => eb.fn.max('seq').as('m')).executeTakeFirst();
+    const seq = Number(top?.m ?? 0) + 1;
+    await tx.deleteFrom('network_changes').where('kind', '=', c.kind).where('name', '=', c.name).execute();
+    await tx.insertInto('network_changes').values({ kind: c.kind, name: c.name, body: c.body === null ? null : JSON.stringify(c.body), seq }).execute();
+    return { ...c, seq };
+  });
 }

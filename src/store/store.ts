@@ -11,7 +11,7 @@ import { migrate } from './migrations.js';
 import { formatMinor, toMinor } from './money.js';
 import { SqliteWriter } from './sqlite-writer.js';
 import type { Account } from '../config/types.js';
-import { readNetwork, writeNetwork, type StoredNetwork } from './network.js';
+import { readNetwork, readNetworkChanges, writeNetwork, writeNetworkChange, type NetworkChange, type StoredNetwork } from './network.js';
 
 const DAY_MS = 86_400_000;
 
@@ -511,6 +511,18 @@ export class Store {
       out.set(a.id, bal);
     }
     return out;
+  }
+
+  /** Network changes made through the admin API, oldest first (applied over network.yaml). */
+  async networkChanges(): Promise<NetworkChange[]> {
+    this.#open();
+    return readNetworkChanges(this.#db);
+  }
+
+  /** Stores one entity's change (body null = deleted) before it is put in force. */
+  async recordNetworkChange(c: Omit<NetworkChange, 'seq'>): Promise<NetworkChange> {
+    this.#open();
+    return writeNetworkChange(this.#db, c);
   }
 
   /** Reads the configuration entities back. */

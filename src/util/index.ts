@@ -1,3 +1,3 @@
 export { SswError, createError, isSswError } from './errors.js';
 export { logger, componentLogger, type Logger } from './log.js';
-export { monotonicMs, wallClockMs } from './time.js';
+export { monotonicMs, wallClockMs, utcOffsetMinutes } from './time.js';

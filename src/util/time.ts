@@ -9,3 +9,20 @@ export function monotonicMs(): number {
 export function wallClockMs(): number {
   return Date.now();
 }
+
+const offsetFormats = new Map<string, Intl.DateTimeFormat>();
+
+/** Minutes east of UTC of the IANA zone `timeZone` at epoch ms `at` (DST included). */
+export function utcOffsetMinutes(timeZone: string, at: number): number {
+  let f = offsetFormats.get(timeZone);
+  if (!f) {
+    f = new Intl.DateTimeFormat('en-US', { timeZone, timeZoneName: 'longOffset' });
+    offsetFormats.set(timeZone, f);
+  }
+  // "GMT" for UTC itself, else "GMT+05:30" / "GMT-03:00".
+  const name = f.formatToParts(at).find((p) => p.type === 'timeZoneName')?.value ?? 'GMT';
+  const m = /^GMT([+-])(\d{2}):(\d{2})$/.exec(name);
+  if (!m) return 0;
+  const v = Number(m[2]) * 60 + Number(m[3]);
+  return m[1] === '-' ? -v : v;
+}

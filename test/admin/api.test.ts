@@ -183,11 +183,16 @@ test('the OpenAPI document lists every registered route with its schemas', async
   const doc = r.body;
   assert.equal(doc.openapi, '3.1.0');
   const ops = Object.entries(doc.paths as Record<string, Record<string, any>>).flatMap(([p, m]) => Object.keys(m).map((k) => `${k.toUpperCase()} ${p}`)).sort();
+  const network = ['accounts', 'mapping-gateways', 'routing-gateways'].flatMap((r) => {
+    const one = `/api/v1/${r}/${r === 'accounts' ? '{id}' : '{name}'}`;
+    return [`DELETE ${one}`, `GET /api/v1/${r}`, ...(r === 'accounts' ? [] : [`GET ${one}`]), `PATCH ${one}`, `POST /api/v1/${r}`, `PUT ${one}`];
+  });
   assert.deepEqual(ops, [
     'DELETE /api/v1/calls/{flowNo}', 'DELETE /api/v1/parameters/{name}', 'GET /api/v1/accounts/{id}', 'GET /api/v1/accounts/{id}/available-time', 'GET /api/v1/accounts/{id}/ledger',
     'GET /api/v1/calls', 'GET /api/v1/cdrs', 'GET /api/v1/cdrs/export', 'GET /api/v1/gateways/{kind}/{name}/dialplan', 'GET /api/v1/health',
-    'GET /api/v1/openapi.json', 'GET /api/v1/parameters', 'GET /api/v1/parameters/{name}', 'GET /api/v1/performance',
-    'GET /api/v1/routing/explain', 'GET /metrics', 'POST /api/v1/accounts/{id}/recharge', 'POST /api/v1/dialplans/explain', 'PUT /api/v1/parameters/{name}',
+    'GET /api/v1/network/changes', 'GET /api/v1/openapi.json', 'GET /api/v1/parameters', 'GET /api/v1/parameters/{name}', 'GET /api/v1/performance',
+    'GET /api/v1/routing/explain', 'GET /metrics', 'POST /api/v1/accounts/{id}/recharge', 'POST /api/v1/dialplans/explain', 'POST /api/v1/network/reload',
+    'PUT /api/v1/gateways/{kind}/{name}/dialplan', 'PUT /api/v1/parameters/{name}', ...network,
     // rate groups, rates, deck import/export (routes-rates.ts)
     'DELETE /api/v1/rate-groups/{name}', 'DELETE /api/v1/rate-groups/{name}/rates/{prefix}', 'GET /api/v1/rate-groups', 'GET /api/v1/rate-groups/{name}/export',
     'GET /api/v1/rate-groups/{name}/rates', 'GET /api/v1/rate-imports/{id}', 'GET /api/v1/rates/explain', 'POST /api/v1/rate-groups',

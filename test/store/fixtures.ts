@@ -19,18 +19,21 @@ export function sampleCdr(flowNo: string, startTime: number, over: Partial<CdrRe
 
 export const NETWORK: StoredNetwork = {
   accounts: [
-    { id: 'acct-1', name: 'Demo customer', prepaid: true, balance: '100.5', creditLimit: '0', rateGroup: 'retail', locked: false, capacity: 10 },
-    { id: 'acct-2', name: 'Postpaid', prepaid: false, balance: '-12.0000001', creditLimit: '500', rateGroup: 'wholesale', locked: true, capacity: 0 },
+    { id: 'acct-1', name: 'Demo customer', prepaid: true, balance: '100.5', creditLimit: '0', rateGroup: 'retail', locked: false, capacity: 10, kind: 'customer', expiresAt: '' },
+    { id: 'acct-2', name: 'Postpaid', prepaid: false, balance: '-12.0000001', creditLimit: '500', rateGroup: 'wholesale', locked: true, capacity: 0, kind: 'clearing', expiresAt: '2027-01-01T00:00:00Z' },
   ],
   mappingGateways: [{
     name: 'demo-customer', remoteIps: ['127.0.0.1', '10.0.0.1'], account: 'acct-1', locked: false, capacity: 100, cps: 10,
     allowGroups: ['g1'], denyGroups: [], calleeRules: [{ from: '00', to: '' }], callerRules: [],
+    strategy: { first: ['g1'], second: [] }, leastCostRouting: true, errorCodes: { 'no-available-router': 404 }, carrierCodes: [{ code: 503, send: 480 }],
   }],
   routingGateways: [{
     name: 'carrier-a', id: 1, address: '127.0.0.1', port: 5080, transport: 'udp', localIp: '', prefixes: [''],
     prefixPriority: 0, priority: 1, weight: 100, groups: ['g1'], locked: false, capacity: 0, cps: 0,
     calleeRules: [], callerRules: [{ from: '1', to: '+1' }],
     timeouts: { invite: 0, trying: 5, sessionProgress: 0, sessionProgressSdp: 0, ringing: 120 }, probeSeconds: 10,
+    account: 'acct-2', maxRate: '0.05', minProfitPercent: 10, requireRate: false, switchOnCodes: [503], switchAfterBusy: true,
+    schedules: [{ mode: 'deny', prefixes: ['44'], weekdays: ['sat', 'sun'], from: '00:00', to: '24:00' }],
   }],
   rateGroups: ['retail', 'wholesale'],
   rates: [

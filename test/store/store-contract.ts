@@ -6,11 +6,12 @@ import { sql } from 'kysely';
 import { openCdrPipeline } from '../../src/cdr/index.js';
 import type { Account } from '../../src/config/types.js';
 import { openStore, type CdrEntry, type Store } from '../../src/store/index.js';
+import { MIGRATIONS } from '../../src/store/migrations.js';
 import { isSswError } from '../../src/util/errors.js';
 import { tempDir, until } from '../cdr/helpers.js';
 import { NETWORK, sampleCdr } from './fixtures.js';
 
-const account = (id: string, balance: string): Account => ({ id, name: id, prepaid: true, balance, creditLimit: '0', rateGroup: '', locked: false, capacity: 0 });
+const account = (id: string, balance: string): Account => ({ id, name: id, prepaid: true, balance, creditLimit: '0', rateGroup: '', locked: false, capacity: 0, kind: 'customer', expiresAt: '' });
 const MAJOR = 10_000_000n; // minor units per currency unit
 
 // Fixed instants. 2026-03-10T23:30:00Z is 2026-03-11 00:30 in Europe/Berlin (UTC+1 then).
@@ -33,14 +34,23 @@ export function storeContract(name: string, url: string | (() => Promise<string>
     await cleanup();
   });
 
+  test(`${name}: admin network changes are kept per entity, newest last, deletions as null bodies`, async () => {
+    const a = await store.recordNetworkChange({ kind: 'routing', name: 'gw-x', body: { name: 'gw-x', address: '10.0.0.1', prefixes: ['1'] } });
+    const b = await store.recordNetworkChange({ kind: 'account', name: '1001', body: { id: '1001' } });
+    const c = await store.recordNetworkChange({ kind: 'routing', name: 'gw-x', body: null });
+    assert.ok(a.seq < b.seq && b.seq < c.seq);
+    const all = await store.networkChanges();
+    assert.deepEqual(all.map((x) => [x.kind, x.name, x.body]), [['account', '1001', { id: '1001' }], ['routing', 'gw-x', null]]);
+  });
+
   test(`${name}: migrations are versioned and idempotent`, async () => {
-    assert.equal(store.schemaVersion, 1);
+    assert.equal(store.schemaVersion, MIGRATIONS.length);
     if (u.includes(':memory:')) return; // a second handle on :memory: is another database
     const again = await openStore(u, { timeZone: 'Europe/Berlin' });
     try {
-      assert.equal(again.schemaVersion, 1);
+      assert.equal(again.schemaVersion, MIGRATIONS.length);
       const rows = await again.db.selectFrom('schema_version').selectAll().execute();
-      assert.equal(rows.length, 1);
+      assert.equal(rows.length, MIGRATIONS.length);
     } finally {
       await again.close();
     }
