@@ -3,6 +3,7 @@ import { SipParser, type SipMessage, type ParseResult } from './wasm/sip.js';
 import { TimerWheel, TransactionLayer, TransportLayer, timerConfig, type Inbound, type LocalAddress } from './sip/index.js';
 import { B2bua, GatewayProber, NetworkPolicy, type CallPolicy, type CallRecord } from './call/index.js';
 import { openEngines, type Engines } from './engines.js';
+import { PhonePolicy, PhoneService } from './phones/index.js';
 import { componentLogger } from './util/log.js';
 
 const log = componentLogger('switch');
@@ -34,6 +35,8 @@ export class Softswitch {
   policy: CallPolicy;
   /** Store, CDR journal and accounts (null when a test gives its own policy). */
   engines: Engines | null = null;
+  /** Phones and the registrar (null when a test gives its own policy: REGISTER then gets 501). */
+  phones: PhoneService | null = null;
   /** OPTIONS probing of routing gateways with probeSeconds > 0. */
   prober: GatewayProber | null = null;
   readonly counters: SwitchCounters = { parseErrors: 0, parseErrorsAnswered: 0 };
@@ -69,7 +72,12 @@ export class Softswitch {
     if (this.#ownPolicy) {
       this.engines = await openEngines(this.config);
       const e = this.engines;
-      const policy = new NetworkPolicy(this.config, { book: e.book, settings: e.settings, cdr: e.cdr });
+      const phones = new PhoneService(this.config, () => this.b2bua.params, (id) => e.book.account(id) !== undefined);
+      await phones.load(e.store);
+      this.phones = phones;
+      const policy = new PhonePolicy(this.config, { book: e.book, settings: e.settings, cdr: e.cdr }, phones.registrar);
+      this.b2bua.methods.set('REGISTER', (stx) => phones.registrar.onRegister(stx));
+      phones.registrar.start();
       this.policy = this.#tap(policy);
       this.b2bua.policy = this.policy;
       this.prober = new GatewayProber(this.config.network.routingGateways, { tx: this.tx, transport: this.transport, wheel: this.wheel, health: policy.health });
@@ -92,6 +100,7 @@ export class Softswitch {
     if (this.#stopped) return;
     this.#stopped = true;
     this.prober?.stop();
+    this.phones?.registrar.stop();
     await this.b2bua.drain(drainMs);
     // Give the BYEs of hung-up calls a moment on the wire before the sockets close.
     if (this.b2bua.calls.size > 0 || drainMs > 0) await new Promise((r) => setTimeout(r, 200));

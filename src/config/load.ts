@@ -53,6 +53,7 @@ export const NETWORK_RULES: readonly string[] = [
   'A remote IP belongs to one mapping gateway only (calls are recognised by source IP).',
   'Routing-gateway ids are unique; gateways without an id get the lowest unused id, in file order.',
   'A routing gateway\'s `localIp`, when set, must be one of the `listen` IPs in server.yaml.',
+  'Phone numbers are unique; phone user names (the number when absent) are unique; a phone\'s `account` must be in `accounts`.',
 ];
 
 export interface LoadOptions {
@@ -206,6 +207,10 @@ function checkNetwork(raw: unknown, issues: Issues, listen: readonly string[] | 
   unique(accounts, 'accounts', 'id', 'an id no other account has');
   unique(mapping, 'mappingGateways', 'name', 'a name no other mapping gateway has');
   unique(routing, 'routingGateways', 'name', 'a name no other routing gateway has');
+  const phones = (net.phones ?? []) as Obj[];
+  for (const p of phones) if (p.username === undefined && typeof p.number === 'string') p.username = p.number;
+  unique(phones, 'phones', 'number', 'a number no other phone has');
+  unique(phones, 'phones', 'username', 'a user name no other phone has');
   for (const a of accounts) if (a.name === undefined && typeof a.id === 'string') a.name = a.id;
 
   const accountIds = accounts.map((a) => a.id).filter((id): id is string => typeof id === 'string');
@@ -224,6 +229,12 @@ function checkNetwork(raw: unknown, issues: Issues, listen: readonly string[] | 
           `${show(ip)} already belongs to mappingGateways[${owner}]; allowed: an IP no other mapping gateway has`);
       } else ipOwner.set(ip, i);
     });
+  });
+
+  phones.forEach((p, i) => {
+    if (typeof p.account === 'string' && !accountIds.includes(p.account)) {
+      issues.add(`phones[${i}].account`, `${show(p.account)} is not an account id; allowed: an id from accounts`);
+    }
   });
 
   const usedIds = new Map<number, number>();

@@ -31,7 +31,7 @@ export interface StoredPhone {
 }
 
 /** Everything import/export moves: the config NetworkConfig plus the entities it does not hold yet. */
-export interface StoredNetwork extends NetworkConfig {
+export interface StoredNetwork extends Omit<NetworkConfig, 'phones'> {
   readonly rateGroups?: readonly string[];
   readonly rates?: readonly StoredRate[];
   readonly dialPlans?: readonly StoredDialPlan[];
