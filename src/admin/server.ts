@@ -16,6 +16,7 @@ import { parameterRoutes } from './routes-params.js';
 import { callRoutes } from './routes-calls.js';
 import { systemRoutes } from './routes-system.js';
 import { engineRoutes } from './routes-engines.js';
+import { phoneRoutes } from './routes-phones.js';
 
 const log = componentLogger('admin');
 
@@ -139,6 +140,7 @@ export async function startAdmin(sw: Softswitch, opts: AdminOptions): Promise<Ad
   callRoutes(app, ctx);
   systemRoutes(app, ctx);
   engineRoutes(app, ctx);
+  phoneRoutes(app, ctx);
 
   const host = opts.host ?? '127.0.0.1';
   try {
