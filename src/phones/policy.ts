@@ -51,7 +51,8 @@ export class PhonePolicy extends NetworkPolicy {
       return;
     }
     call.callee.billed = phone.callee.transform(call.callee.received).output;
-    call.caller.billed = phone.caller.transform(call.caller.received).output;
+    // The caller of an authenticated phone is the phone's number, whatever its From says.
+    call.caller.billed = phone.caller.transform(phone.def.number).output;
   }
 
   override authorize(call: CallRecord): Authorization {
