@@ -14,18 +14,8 @@ export const phoneInvalid = createError('SSW_ERR_PHONE_INVALID', 400);
 /** Prefix of the gateway name a phone shows as, in CDRs and routing (`phone:1001`). */
 export const PHONE_GATEWAY_PREFIX = 'phone:';
 
-/** A phone as the switch keeps it: the password is gone, only its HA1 is left. */
-export interface PhoneDef {
-  readonly number: string;
-  readonly username: string;
-  /** MD5(username:realm:password), hex. */
-  readonly ha1: string;
-  readonly account: string;
-  readonly locked: boolean;
-  readonly capacity: number;
-  readonly calleeRules: readonly DialRule[];
-  readonly callerRules: readonly DialRule[];
-}
+/** A phone as the switch keeps it: the password is gone, only its HA1 (MD5 of username:realm:password, hex) is left. */
+export type PhoneDef = Omit<Phone, 'password'> & { readonly ha1: string };
 
 export interface PhoneEntry {
   readonly def: PhoneDef;

@@ -3,7 +3,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { validateNetwork, ParamSet } from '../../src/config/index.js';
 import type { LoadedConfig } from '../../src/config/index.js';
+import { createHash } from 'node:crypto';
 import { PhoneService } from '../../src/phones/index.js';
+import { openStore } from '../../src/store/index.js';
 
 const accounts = [{ id: 'a1' }];
 
@@ -43,4 +45,25 @@ test('a phone dial rule the engine cannot compile stops the start with a coded e
     assert.match(err.message, /phones 1001: .*calleeRules/);
     return true;
   });
+});
+
+test('store import/export keeps a phone\'s user name and rules; a clear password imported from a file is hashed on load', async () => {
+  const store = await openStore('sqlite::memory:');
+  try {
+    const phone = { number: '3001', account: 'a1', password: 'clear', locked: false, username: 'dave', capacity: 1, calleeRules: [{ from: '0', to: '44' }] };
+    await store.importNetwork({ accounts: [], mappingGateways: [], routingGateways: [], phones: [phone] });
+    assert.deepEqual((await store.exportNetwork()).phones, [phone]);
+    const network = validateNetwork({ accounts }, 'network.yaml');
+    const svc = new PhoneService({ network, paramSet: ParamSet.defaults() } as unknown as LoadedConfig, () => ParamSet.defaults());
+    await svc.load(store);
+    const e = svc.directory.byUsername('dave');
+    assert.ok(e);
+    assert.equal(e.def.number, '3001');
+    assert.equal(e.def.capacity, 1);
+    assert.equal(e.def.ha1, createHash('md5').update('dave:open-softswitch:clear').digest('hex'));
+    assert.equal(e.callee.transform('0123').output, '44123');
+    assert.equal(svc.sourceOf('3001'), 'api');
+  } finally {
+    await store.close();
+  }
 });
