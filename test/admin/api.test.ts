@@ -188,7 +188,10 @@ test('the OpenAPI document lists every registered route with its schemas', async
     'GET /api/v1/calls', 'GET /api/v1/cdrs', 'GET /api/v1/cdrs/export', 'GET /api/v1/gateways/{kind}/{name}/dialplan', 'GET /api/v1/health',
     'GET /api/v1/openapi.json', 'GET /api/v1/parameters', 'GET /api/v1/parameters/{name}', 'GET /api/v1/performance',
     'GET /api/v1/routing/explain', 'GET /metrics', 'POST /api/v1/accounts/{id}/recharge', 'POST /api/v1/dialplans/explain', 'PUT /api/v1/parameters/{name}',
-  ]);
+    // phones (routes-phones.ts)
+    'GET /api/v1/phones', 'POST /api/v1/phones', 'GET /api/v1/phones/{number}', 'PATCH /api/v1/phones/{number}', 'DELETE /api/v1/phones/{number}',
+    'GET /api/v1/phones/{number}/registrations', 'GET /api/v1/phones/{number}/dialplan',
+  ].sort());
   const put = doc.paths['/api/v1/parameters/{name}'].put;
   assert.deepEqual(put.requestBody.content['application/json'].schema.required, ['value']);
   assert.equal(put.parameters[0].name, 'name');
