@@ -153,6 +153,26 @@ test('a call from a phone: 407, then with Proxy-Authorization it reaches the car
   assert.equal(sw.phones!.directory.activeCalls('1001'), 0, 'the phone\'s call slot is given back');
 });
 
+test('phone to phone: an authenticated call from 1001 to 1002 reaches 1002\'s contact; the CDR names both phones', async () => {
+  const inv = invite(phone1, SW, 5060, '1002');
+  const first = await sendInvite(phone1, inv);
+  assert.equal(first.status, 407);
+  const inv2 = invite(phone1, SW, 5060, '1002');
+  inv2.headers['proxy-authorization'] = [answer(first.headers['proxy-authenticate'][0], 'alice', 'secret1', 'INVITE', inv2.uri)];
+  const seen = phone2.received.length;
+  const ok = await sendInvite(phone1, inv2);
+  assert.equal(ok.status, 200);
+  phone1.send(ackFor(inv2, ok));
+  const rq = phone2.received.slice(seen).find((r) => r.method === 'INVITE');
+  assert.ok(rq, 'phone 1002 got the INVITE');
+  assert.equal(rq.uri, 'sip:1002@127.0.0.182:5072;line=x7');
+  assert.match(rq.headers.from.uri, /^sip:861001@/);
+  await new Promise<SipMsg>((resolve) => phone1.send(inDialog('BYE', inv2, ok, 2), resolve));
+  const cdr = await waitCdr((c) => c.ingressGateway === 'phone:1001' && c.egressGateway === 'phone:1002');
+  assert.equal(cdr.account, 'ph');
+  assert.equal(cdr.calleeGateway, '9991002');
+});
+
 test('an INVITE with the wrong password is challenged again, then refused with 403; nothing reaches a carrier', async () => {
   const before = carrier.received.length;
   const statuses: number[] = [];
