@@ -62,6 +62,8 @@ export class Registrar {
   /** Wrong responses per user name and source IP, with the time the count started. */
   #failures = new Map<string, { count: number; sinceMono: number }>();
   #sweeper: NodeJS.Timeout | null = null;
+  /** Highest nonce count accepted per nonce (qop=auth), so a captured request cannot be replayed. */
+  #nc = new Map<string, { nc: number; sinceMono: number }>();
 
   constructor(directory: PhoneDirectory, params: () => ParamSet) {
     this.directory = directory;
@@ -94,6 +96,7 @@ export class Registrar {
     this.counters.expired += dropped;
     const window = this.#nonceMs();
     for (const [k, f] of this.#failures) if (nowMono - f.sinceMono > window) this.#failures.delete(k);
+    for (const [k, n] of this.#nc) if (nowMono - n.sinceMono > window) this.#nc.delete(k);
     return dropped;
   }
 
@@ -263,6 +266,18 @@ export class Registrar {
       count('stale');
       this.#challenge(stx, status, true);
       return { ok: false };
+    }
+    if (creds.qop) {
+      // RFC 2617 §3.2.2: the nonce count must grow with each request on one nonce; a repeat is a
+      // replay (or a confused client): a fresh nonce, marked stale so an honest phone just retries.
+      const nc = /^[0-9a-f]{1,8}$/i.test(creds.nc) ? parseInt(creds.nc, 16) : 0;
+      const seen = this.#nc.get(creds.nonce);
+      if (nc === 0 || (seen && nc <= seen.nc)) {
+        count('stale');
+        this.#challenge(stx, status, true);
+        return { ok: false };
+      }
+      this.#nc.set(creds.nonce, { nc, sinceMono: seen?.sinceMono ?? now });
     }
     this.#failures.delete(key);
     if (kind === 'invite') this.counters.invite.ok++;

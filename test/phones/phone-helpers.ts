@@ -7,11 +7,10 @@ const md5 = (s: string) => createHash('md5').update(s).digest('hex');
 const unq = (s: string | undefined) => (s ?? '').replace(/^"|"$/g, '');
 
 /** The npm sip form of an Authorization / Proxy-Authorization value answering `challenge`. */
-export function answer(challenge: Record<string, string>, user: string, password: string, method: string, uri: string, nonce?: string): Record<string, string> {
+export function answer(challenge: Record<string, string>, user: string, password: string, method: string, uri: string, nonce?: string, nc = '00000001'): Record<string, string> {
   const realm = unq(challenge.realm);
   const n = nonce ?? unq(challenge.nonce);
   const cnonce = randomBytes(8).toString('hex');
-  const nc = '00000001';
   const ha1 = md5(`${user}:${realm}:${password}`);
   const ha2 = md5(`${method}:${uri}`);
   const response = md5(`${ha1}:${n}:${nc}:${cnonce}:auth:${ha2}`);

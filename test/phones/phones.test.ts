@@ -222,6 +222,19 @@ test('the right password on a nonce the switch did not issue gets a new challeng
   assert.equal(rs.headers['www-authenticate'][0].stale, 'true');
 });
 
+test('a replayed Authorization (same nonce, same nonce count) gets a fresh challenge, not a registration', async () => {
+  const contact = 'sip:1003@127.0.0.185:5073';
+  const first = await register(phone3, SW, { user: '1003', aor: '1003', contact, expires: 0 });
+  const auth = answer(first.headers['www-authenticate'][0], '1003', 'secret3', 'REGISTER', `sip:${SW}`);
+  const ok = await register(phone3, SW, { user: '1003', aor: '1003', contact, expires: 0, callId: 'replay-1', cseq: 2, authorization: auth });
+  assert.equal(ok.status, 200);
+  const replay = await register(phone3, SW, { user: '1003', aor: '1003', contact, expires: 0, callId: 'replay-1', cseq: 3, authorization: auth });
+  assert.equal(replay.status, 401);
+  assert.equal(replay.headers['www-authenticate'][0].stale, 'true');
+  const next = await register(phone3, SW, { user: '1003', aor: '1003', contact, expires: 0, callId: 'replay-1', cseq: 4, authorization: answer(first.headers['www-authenticate'][0], '1003', 'secret3', 'REGISTER', `sip:${SW}`, undefined, '00000002') });
+  assert.equal(next.status, 200, 'the next nonce count on the same nonce is fine');
+});
+
 test('REGISTER for another phone\'s address of record is refused with 403', async () => {
   const { final } = await registerWithAuth(phone1, SW, { user: 'alice', aor: '1002', password: 'secret1', contact: 'sip:evil@127.0.0.181:5071' });
   assert.equal(final.status, 403);
