@@ -60,7 +60,10 @@ export class PhoneService {
   /** Adds the phones the admin API stored earlier (a number network.yaml also defines stays the file's). */
   async load(store: Store | null): Promise<void> {
     this.#store = store;
-    if (!store) return;
+    if (!store) {
+      log.error('store unavailable at start: only the phones of network.yaml are known until the next start');
+      return;
+    }
     const rows = await store.db.selectFrom('phones').selectAll().orderBy('number').execute();
     for (const r of rows) {
       const number = String(r.number);
