@@ -27,6 +27,18 @@ const HEAD = (method: string, uri: string, cseq: number) => `${method} ${uri} SI
       Contact: <sip:alice@[local_ip]:[local_port]>
       Max-Forwards: 70`;
 
+/** ACK or BYE of the call (the To tag is the peer's). */
+const inDialog = (method: string, uri: string, cseq: number, attrs = '') => `  <send${attrs}><![CDATA[
+      ${method} ${uri} SIP/2.0
+      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+      From: <sip:alice@[remote_ip]>;tag=[pid]SIPpTag00[call_number]
+      To: <sip:0123@[remote_ip]>[peer_tag_param]
+      Call-ID: [call_id]
+      CSeq: ${cseq} ${method}
+      Max-Forwards: 70
+      Content-Length: 0
+    ]]></send>`;
+
 const REGISTER_XML = `<?xml version="1.0" encoding="ISO-8859-1" ?>
 <scenario name="register with digest">
   <send retrans="500"><![CDATA[
@@ -53,16 +65,7 @@ const INVITE_XML = `<?xml version="1.0" encoding="ISO-8859-1" ?>
     ]]></send>
   <recv response="100" optional="true"/>
   <recv response="407" auth="true"/>
-  <send><![CDATA[
-      ACK sip:0123@[remote_ip]:[remote_port] SIP/2.0
-      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
-      From: <sip:alice@[remote_ip]>;tag=[pid]SIPpTag00[call_number]
-      To: <sip:0123@[remote_ip]>[peer_tag_param]
-      Call-ID: [call_id]
-      CSeq: 1 ACK
-      Max-Forwards: 70
-      Content-Length: 0
-    ]]></send>
+${inDialog('ACK', 'sip:0123@[remote_ip]:[remote_port]', 1)}
   <send retrans="500"><![CDATA[
       ${HEAD('INVITE', 'sip:0123@[remote_ip]:[remote_port]', 2)}
       [authentication username=alice password=secret1]
@@ -80,27 +83,9 @@ const INVITE_XML = `<?xml version="1.0" encoding="ISO-8859-1" ?>
   <recv response="100" optional="true"/>
   <recv response="180" optional="true"/>
   <recv response="200" rtd="true" rrs="true"/>
-  <send><![CDATA[
-      ACK [next_url] SIP/2.0
-      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
-      From: <sip:alice@[remote_ip]>;tag=[pid]SIPpTag00[call_number]
-      To: <sip:0123@[remote_ip]>[peer_tag_param]
-      Call-ID: [call_id]
-      CSeq: 2 ACK
-      Max-Forwards: 70
-      Content-Length: 0
-    ]]></send>
+${inDialog('ACK', '[next_url]', 2)}
   <pause milliseconds="200"/>
-  <send retrans="500"><![CDATA[
-      BYE [next_url] SIP/2.0
-      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
-      From: <sip:alice@[remote_ip]>;tag=[pid]SIPpTag00[call_number]
-      To: <sip:0123@[remote_ip]>[peer_tag_param]
-      Call-ID: [call_id]
-      CSeq: 3 BYE
-      Max-Forwards: 70
-      Content-Length: 0
-    ]]></send>
+${inDialog('BYE', '[next_url]', 3, ' retrans="500"')}
   <recv response="200"/>
 </scenario>
 `;
