@@ -108,7 +108,9 @@ async function main(): Promise<void> {
     console.log(`OPTIONS round trips/s (baseline)   ${Math.round(median(opt))} ${spread(opt)}`);
     console.log(`registrations/s (401 + 200)        ${Math.round(median(reg))} ${spread(reg)}`);
     console.log(`ratio registrations / OPTIONS      ${median(ratio).toFixed(2)} [${Math.min(...ratio).toFixed(2)}..${Math.max(...ratio).toFixed(2)}]  (2 round trips each: 0.50 = digest costs nothing)`);
-    console.log(`bindings held ${sw.phones!.registrar.stats.bindings}, registered ${sw.phones!.registrar.counters.register.registered}`);
+    const c = sw.phones!.registrar.counters.register;
+    // A stale re-challenge costs a third round trip: any here means nonces collide or age too soon.
+    console.log(`bindings held ${sw.phones!.registrar.stats.bindings}, registered ${c.registered}, stale re-challenges ${c.stale}, bad passwords ${c['bad-password']}`);
   } finally {
     sock.close();
     await sw.stop(0);

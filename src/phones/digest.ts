@@ -71,36 +71,40 @@ export function responseMatches(ha1: string, method: string, c: DigestCredential
 export type NonceCheck = 'ok' | 'stale' | 'bad';
 
 /**
- * Nonces are `<issued ms, base36>.<HMAC>` under a secret made at start: any of them can be checked
- * without a table, an expired one reads 'stale' (the client retries with stale=true, no new
- * password prompt), and one from an earlier process or a forgery reads 'bad'.
+ * Nonces are `<issued ms>-<serial>.<HMAC>` (base36 numbers) under a secret made at start: any of
+ * them can be checked without a table, an expired one reads 'stale' (the client retries with
+ * stale=true, no new password prompt), and one from an earlier process or a forgery reads 'bad'.
+ * The serial makes every nonce unique, also among challenges sent in the same millisecond.
  */
 export class NonceBook {
   readonly #secret: Buffer;
+  #serial = 0;
 
   constructor(secret: Buffer = randomBytes(32)) {
     this.#secret = secret;
   }
 
   issue(nowMs: number): string {
-    const ts = Math.floor(nowMs).toString(36);
-    return `${ts}.${this.#sign(ts)}`;
+    this.#serial = (this.#serial + 1) % 0x7fffffff;
+    const body = `${Math.floor(nowMs).toString(36)}-${this.#serial.toString(36)}`;
+    return `${body}.${this.#sign(body)}`;
   }
 
   check(nonce: string, nowMs: number, lifetimeMs: number): NonceCheck {
     const dot = nonce.indexOf('.');
-    if (dot <= 0) return 'bad';
-    const ts = nonce.slice(0, dot);
+    const dash = nonce.indexOf('-');
+    if (dot <= 0 || dash <= 0 || dash > dot) return 'bad';
+    const body = nonce.slice(0, dot);
     const sig = Buffer.from(nonce.slice(dot + 1), 'latin1');
-    const want = Buffer.from(this.#sign(ts), 'latin1');
+    const want = Buffer.from(this.#sign(body), 'latin1');
     if (sig.length !== want.length || !timingSafeEqual(sig, want)) return 'bad';
-    const issued = parseInt(ts, 36);
+    const issued = parseInt(body.slice(0, dash), 36);
     if (!Number.isFinite(issued) || issued > nowMs + 1000) return 'bad';
     return nowMs - issued > lifetimeMs ? 'stale' : 'ok';
   }
 
-  #sign(ts: string): string {
-    return createHmac('sha256', this.#secret).update(ts).digest('base64url').slice(0, 22);
+  #sign(body: string): string {
+    return createHmac('sha256', this.#secret).update(body).digest('base64url').slice(0, 22);
   }
 }
 

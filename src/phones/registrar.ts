@@ -62,7 +62,7 @@ export class Registrar {
   /** Wrong responses per user name and source IP, with the time the count started. */
   #failures = new Map<string, { count: number; sinceMono: number }>();
   #sweeper: NodeJS.Timeout | null = null;
-  /** Highest nonce count accepted per nonce (qop=auth), so a captured request cannot be replayed. */
+  /** Highest nonce count accepted per user name and nonce (qop=auth), so a captured request cannot be replayed. */
   #nc = new Map<string, { nc: number; sinceMono: number }>();
 
   constructor(directory: PhoneDirectory, params: () => ParamSet) {
@@ -271,13 +271,14 @@ export class Registrar {
       // RFC 2617 §3.2.2: the nonce count must grow with each request on one nonce; a repeat is a
       // replay (or a confused client): a fresh nonce, marked stale so an honest phone just retries.
       const nc = /^[0-9a-f]{1,8}$/i.test(creds.nc) ? parseInt(creds.nc, 16) : 0;
-      const seen = this.#nc.get(creds.nonce);
+      const ncKey = `${creds.username}\u0000${creds.nonce}`;
+      const seen = this.#nc.get(ncKey);
       if (nc === 0 || (seen && nc <= seen.nc)) {
         count('stale');
         this.#challenge(stx, status, true);
         return { ok: false };
       }
-      this.#nc.set(creds.nonce, { nc, sinceMono: seen?.sinceMono ?? now });
+      this.#nc.set(ncKey, { nc, sinceMono: seen?.sinceMono ?? now });
     }
     this.#failures.delete(key);
     if (kind === 'invite') this.counters.invite.ok++;

@@ -52,8 +52,10 @@ test('nonces: ok within the lifetime, stale after it, bad when forged, foreign o
   assert.equal(book.check(n, 399_999, 300_000), 'ok');
   assert.equal(book.check(n, 400_001, 300_000), 'stale');
   assert.equal(new NonceBook().check(n, 100_000, 300_000), 'bad', 'another process (secret) issued it');
-  const [ts, sig] = n.split('.');
-  assert.equal(book.check(`${(parseInt(ts!, 36) + 1).toString(36)}.${sig}`, 100_000, 300_000), 'bad', 'the timestamp is signed');
+  const [body, sig] = n.split('.');
+  const [ts, serial] = body!.split('-');
+  assert.equal(book.check(`${(parseInt(ts!, 36) + 1).toString(36)}-${serial}.${sig}`, 100_000, 300_000), 'bad', 'the timestamp is signed');
+  assert.notEqual(book.issue(100_000), book.issue(100_000), 'two challenges in one millisecond get different nonces');
   assert.equal(book.check(book.issue(500_000), 100_000, 300_000), 'bad');
   assert.equal(book.check('', 0, 1), 'bad');
   assert.equal(book.check('no-dot', 0, 1), 'bad');

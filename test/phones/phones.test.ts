@@ -217,7 +217,7 @@ test('the right password on a nonce the switch did not issue gets a new challeng
   const contact = 'sip:1003@127.0.0.180:5999';
   const first = await register(phone1, SW, { user: 'alice', aor: 'alice', contact });
   const ch = first.headers['www-authenticate'][0];
-  const rs = await register(phone1, SW, { user: 'alice', aor: 'alice', contact, authorization: answer(ch, 'alice', 'secret1', 'REGISTER', `sip:${SW}`, 'kq1x0.AAAAAAAAAAAAAAAAAAAAAA') });
+  const rs = await register(phone1, SW, { user: 'alice', aor: 'alice', contact, authorization: answer(ch, 'alice', 'secret1', 'REGISTER', `sip:${SW}`, 'kq1x0-1.AAAAAAAAAAAAAAAAAAAAAA') });
   assert.equal(rs.status, 401);
   assert.equal(rs.headers['www-authenticate'][0].stale, 'true');
 });
