@@ -8,6 +8,7 @@ import { applyAccounts, openEngines, rateGroupsToLoad, type Engines } from './en
 import { mergeNetwork, validateNetworkOffThread } from './live-network.js';
 import type { NetworkChange } from './store/index.js';
 import type { RateGroup } from './billing/index.js';
+import { PhonePolicy, PhoneService } from './phones/index.js';
 import { componentLogger } from './util/log.js';
 import { createError } from './util/errors.js';
 
@@ -66,6 +67,8 @@ export class Softswitch {
   policy: CallPolicy;
   /** Store, CDR journal and accounts (null when a test gives its own policy). */
   engines: Engines | null = null;
+  /** Phones and the registrar (null when a test gives its own policy: REGISTER then gets 501). */
+  phones: PhoneService | null = null;
   /** OPTIONS probing of routing gateways with probeSeconds > 0. */
   prober: GatewayProber | null = null;
   readonly counters: SwitchCounters = { parseErrors: 0, parseErrorsAnswered: 0 };
@@ -111,7 +114,12 @@ export class Softswitch {
       if (e.network !== this.config.network) this.config = deepFreeze({ ...this.config, network: e.network });
       this.#changes = e.changes;
       this.#rawNetwork = readNetworkRaw(this.config.dir);
-      const policy = new NetworkPolicy(this.config, { book: e.book, settings: e.settings, cdr: e.cdr });
+      const phones = new PhoneService(this.config, () => this.b2bua.params, (id) => e.book.account(id) !== undefined);
+      await phones.load(e.store);
+      this.phones = phones;
+      const policy = new PhonePolicy(this.config, { book: e.book, settings: e.settings, cdr: e.cdr }, phones.registrar);
+      this.b2bua.methods.set('REGISTER', (stx) => phones.registrar.onRegister(stx));
+      phones.registrar.start();
       this.policy = this.#tap(policy);
       this.b2bua.policy = this.policy;
       this.prober = new GatewayProber(this.config.network.routingGateways, { tx: this.tx, transport: this.transport, wheel: this.wheel, health: policy.health });
@@ -137,6 +145,7 @@ export class Softswitch {
     this.#watcher?.close();
     this.#watcher = null;
     this.prober?.stop();
+    this.phones?.registrar.stop();
     await this.b2bua.drain(drainMs);
     // Give the BYEs of hung-up calls a moment on the wire before the sockets close.
     if (this.b2bua.calls.size > 0 || drainMs > 0) await new Promise((r) => setTimeout(r, 200));

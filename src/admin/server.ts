@@ -18,6 +18,7 @@ import { systemRoutes } from './routes-system.js';
 import { engineRoutes } from './routes-engines.js';
 import { rateRoutes } from './routes-rates.js';
 import { networkRoutes } from './routes-network.js';
+import { phoneRoutes } from './routes-phones.js';
 
 const log = componentLogger('admin');
 
@@ -143,6 +144,7 @@ export async function startAdmin(sw: Softswitch, opts: AdminOptions): Promise<Ad
   engineRoutes(app, ctx);
   rateRoutes(app, ctx);
   networkRoutes(app, ctx);
+  phoneRoutes(app, ctx);
 
   const host = opts.host ?? '127.0.0.1';
   try {

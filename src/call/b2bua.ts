@@ -43,6 +43,8 @@ export class B2bua implements TransactionUser {
   /** The parameter set new calls take (a live change replaces it; calls keep theirs). */
   params: ParamSet;
   draining = false;
+  /** Handlers for out-of-dialog methods the B2BUA does not answer itself (the registrar takes REGISTER). */
+  readonly methods = new Map<string, (stx: ServerTransaction) => void>();
   drainRetryAfter = 30;
   #dialogs = new Map<string, { call: Call | null; leg: Leg }>();
   #calls = new Set<Call>();
@@ -108,7 +110,12 @@ export class B2bua implements TransactionUser {
       stx.respond(481);
       return;
     }
-    // REGISTER (no registrar yet), MESSAGE, SUBSCRIBE, PUBLISH and extension methods.
+    const handler = this.methods.get(method);
+    if (handler) {
+      handler(stx);
+      return;
+    }
+    // REGISTER without a registrar, MESSAGE, SUBSCRIBE, PUBLISH and extension methods.
     stx.respond(501, { headers: [['Allow', ALLOW]] });
   }
 
@@ -146,7 +153,8 @@ export class B2bua implements TransactionUser {
       stx.respond(503, { headers: [['Retry-After', String(this.drainRetryAfter)]] });
       return;
     }
-    const ingress = this.policy.ingress(src, req);
+    const ingress = this.policy.ingressOf ? this.policy.ingressOf(stx) : this.policy.ingress(src, req);
+    if (ingress === 'answered') return;
     if (!ingress) {
       this.counters.forbidden++;
       log.debug({ src: src.address }, 'INVITE from an unknown source: 403');

@@ -151,7 +151,7 @@ export class Call implements ClientHandler {
     b.dest = dest;
     const hostPort = hostport(gw.address, gw.port);
     const tp = gw.transport === 'tcp' ? ';transport=tcp' : '';
-    b.remoteTarget = `sip:${nums.callee}@${hostPort}${tp}`;
+    b.remoteTarget = c.target ?? `sip:${nums.callee}@${hostPort}${tp}`;
     b.remoteParty = `<sip:${nums.callee}@${hostPort}>`;
     b.localParty = `<sip:${nums.caller}@${hostport(local.ip, local.port)}>`;
     b.localCseq = 1;

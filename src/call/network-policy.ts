@@ -138,10 +138,15 @@ export class NetworkPolicy extends StaticPolicy {
 
   /** The next generation over `cfg`, sharing limits, quality, health and checkpoints with this one. */
   next(cfg: LoadedConfig): NetworkPolicy {
-    const p = new NetworkPolicy(cfg, this.#deps, this.#runtime);
+    const p = this.spawn(cfg, this.#deps, this.#runtime);
     p.onCdr = this.onCdr;
     p.onEnded = this.onEnded;
     return p;
+  }
+
+  /** Builds a generation of this policy's own class (a subclass overrides it with its extra parts). */
+  protected spawn(cfg: LoadedConfig, deps: NetworkPolicyDeps, runtime: PolicyRuntime): NetworkPolicy {
+    return new NetworkPolicy(cfg, deps, runtime);
   }
 
   /** A newer generation took over: free the trie (calls in progress already hold their candidates). */

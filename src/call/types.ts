@@ -1,7 +1,7 @@
 import type { MappingGateway } from '../config/types.js';
 import type { RoutingGatewayBase as RoutingGateway } from '../routing/index.js';
 import type { SipMessage } from '../wasm/sip.js';
-import type { Inbound } from '../sip/index.js';
+import type { Inbound, ServerTransaction } from '../sip/index.js';
 import type { ParamSet } from '../config/index.js';
 
 /** Why a call ended: a stable code, a text for people, and who ended it. */
@@ -89,6 +89,8 @@ export interface CallRecord {
 /** The carrier chosen for an attempt, with the numbers to send it. */
 export interface RouteCandidate {
   readonly gateway: RoutingGateway;
+  /** Request-URI to send instead of `sip:<callee>@<gateway address>` (a registered phone's contact). */
+  readonly target?: string;
 }
 
 export type Authorization = { readonly ok: true; readonly maxDurationMs: number } | { readonly ok: false; readonly reason: EndReason; readonly text: string; readonly status: number };
@@ -108,6 +110,11 @@ export interface AttemptOutcome {
 export interface CallPolicy {
   /** Which mapping gateway sent this INVITE (by source IP); null -> 403 and no routing. */
   ingress(src: Inbound, msg: SipMessage): MappingGateway | null;
+  /**
+   * When present, used instead of `ingress`: may answer the INVITE itself (a digest challenge, a
+   * refusal) and then returns 'answered'.
+   */
+  ingressOf?(stx: ServerTransaction): MappingGateway | null | 'answered';
   /** Mapping-gateway dial plan: sets call.callee.billed / call.caller.billed (before rating). */
   rewriteIngress(call: CallRecord): void;
   /** Account and rate checks: a refusal, or a grant with a maximum duration (0 = none). */

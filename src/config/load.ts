@@ -55,6 +55,7 @@ export const NETWORK_RULES: readonly string[] = [
   'A routing gateway\'s `localIp`, when set, must be one of the `listen` IPs in server.yaml.',
   'A routing gateway\'s `account`, when set, must be the id of an entry in `accounts`.',
   'A mapping gateway\'s `errorCodes` values are 0 (the default) or a SIP failure code 300-699.',
+  'Phone numbers are unique; phone user names (the number when absent) are unique; a phone\'s `account` must be in `accounts`.',
 ];
 
 export interface LoadOptions {
@@ -208,6 +209,10 @@ function checkNetwork(raw: unknown, issues: Issues, listen: readonly string[] | 
   unique(accounts, 'accounts', 'id', 'an id no other account has');
   unique(mapping, 'mappingGateways', 'name', 'a name no other mapping gateway has');
   unique(routing, 'routingGateways', 'name', 'a name no other routing gateway has');
+  const phones = (net.phones ?? []) as Obj[];
+  for (const p of phones) if (p.username === undefined && typeof p.number === 'string') p.username = p.number;
+  unique(phones, 'phones', 'number', 'a number no other phone has');
+  unique(phones, 'phones', 'username', 'a user name no other phone has');
   for (const a of accounts) if (a.name === undefined && typeof a.id === 'string') a.name = a.id;
 
   const accountIds = accounts.map((a) => a.id).filter((id): id is string => typeof id === 'string');
@@ -235,6 +240,12 @@ function checkNetwork(raw: unknown, issues: Issues, listen: readonly string[] | 
     if (typeof g.account === 'string' && g.account !== '' && !accountIds.includes(g.account)) {
       const s = suggest(g.account, accountIds);
       issues.add(`routingGateways[${i}].account`, `${show(g.account)} is not an account id${s ? ` (did you mean "${s}"?)` : ''}; allowed: empty or an id from accounts`);
+    }
+  });
+
+  phones.forEach((p, i) => {
+    if (typeof p.account === 'string' && !accountIds.includes(p.account)) {
+      issues.add(`phones[${i}].account`, `${show(p.account)} is not an account id; allowed: an id from accounts`);
     }
   });
 

@@ -171,8 +171,16 @@ const DEFS: ParamDef[] = [
     description: 'Size limit of each of the two registration-trace files.' },
 
   // --- phone
-  { name: 'SS_REDIRECT_OFFLINE_PHONE_TO_GATEWAY', type: 'bool', default: false, area: 'phone', status: 'planned',
-    description: 'When a called phone is not registered, route the call to the routing gateways instead of failing it.' },
+  { name: 'SS_REDIRECT_OFFLINE_PHONE_TO_GATEWAY', type: 'bool', default: false, area: 'phone', status: 'used',
+    description: 'When a called phone is not registered, route the call to the routing gateways instead of failing it (480).' },
+  { name: 'SSW_REGISTER_MIN_EXPIRES', type: 'int', default: 60, min: 1, max: 86400, unit: 's', area: 'phone', status: 'used', ours: true,
+    description: 'Shortest registration a phone may ask for; shorter gets 423 Interval Too Brief with this value in Min-Expires.' },
+  { name: 'SSW_REGISTER_MAX_EXPIRES', type: 'int', default: 3600, min: 1, max: 604800, unit: 's', area: 'phone', status: 'used', ours: true,
+    description: 'Longest registration granted; a longer request is granted this long (the 200 says so in each Contact\'s expires).' },
+  { name: 'SSW_PHONE_AUTH_NONCE_SECONDS', type: 'int', default: 300, min: 10, max: 86400, unit: 's', area: 'phone', status: 'used', ours: true,
+    description: 'How long a digest nonce is good for; an older one is answered with a new challenge marked stale=true.' },
+  { name: 'SSW_PHONE_AUTH_MAX_FAILURES', type: 'int', default: 3, min: 1, max: 100, unit: 'attempts', area: 'phone', status: 'used', ours: true,
+    description: 'Wrong digest responses from one user name and source IP before the switch answers 403 instead of a new challenge; the count resets after SSW_PHONE_AUTH_NONCE_SECONDS or a success.' },
 ];
 
 for (const d of DEFS) Object.freeze(d);

@@ -60,6 +60,7 @@ const DIAL_RULES: FieldType = LIST_OF([
   { key: 'from', type: { ...PATTERN_TEXT, nonEmpty: true }, required: true, doc: 'Original prefix or pattern ("*" alone = every number; `?`, `L n`, `E n`, `G n` as in VOS3000).' },
   { key: 'to', type: PATTERN_TEXT, default: '', doc: 'Target prefix (`*` marks where the rest of the number goes, `?` a random digit, `$` the original digit, `a;b` one of several, `x-y` a range); empty strips the match.' },
 ]);
+const PHONE_NUMBER: FieldType = { t: 'text', maxLength: 32, nonEmpty: true, pattern: /^\+?[0-9]+$/, patternText: 'digits, optionally after a +' };
 const TIMEOUT = (phase: string, param: string): FieldSpec => ({
   key: phase, type: COUNT(3600, 's'), default: 0, doc: `${param} for this gateway; 0 = use the parameter.`,
 });
@@ -222,6 +223,21 @@ export const NETWORK_SPEC: FileSpec = {
       ]),
       default: [],
       doc: 'Egress gateways: carriers calls are sent to.',
+    },
+    {
+      key: 'phones',
+      type: LIST_OF([
+        { key: 'number', type: PHONE_NUMBER, required: true, doc: 'The phone\'s number: its id, and the called number that reaches it (after the caller\'s dial plan). Quote it ("1001").' },
+        { key: 'username', type: NAME, defaultText: 'the number', doc: 'SIP digest user name the phone registers and calls with; unique.' },
+        { key: 'password', type: { t: 'text', maxLength: 128, nonEmpty: true, pattern: /^[\x20-\x7e]+$/, patternText: 'printable ASCII' }, required: true, doc: 'Digest password (MD5, realm `open-softswitch`). The store keeps only its HA1; the admin API never returns it.' },
+        { key: 'account', type: NAME, required: true, doc: 'Id of the account the phone\'s calls are billed to; must be in accounts.' },
+        { key: 'locked', type: { t: 'bool' }, default: false, doc: 'A locked phone cannot register, call or be called.' },
+        { key: 'capacity', type: COUNT(1000, 'calls'), default: 0, doc: 'Most concurrent calls from and to the phone; 0 = unlimited.' },
+        { key: 'calleeRules', type: DIAL_RULES, default: [], doc: 'Dial plan for the called number: what the phone dials (before rating and routing), and the number sent to the phone when it is called.' },
+        { key: 'callerRules', type: DIAL_RULES, default: [], doc: 'Dial plan for the calling number of the phone\'s own calls (before rating and routing).' },
+      ]),
+      default: [],
+      doc: 'SIP phones that register with digest credentials (see phones.md).',
     },
   ],
 };

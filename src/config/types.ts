@@ -147,10 +147,29 @@ export interface Account {
   readonly expiresAt: string;
 }
 
+/** A SIP phone: registers with digest credentials, calls out on its account, is called by its number. */
+export interface Phone {
+  /** The phone's number: its id, and the callee number that reaches it. */
+  readonly number: string;
+  /** SIP digest user name (default: the number). */
+  readonly username: string;
+  /** Digest password as written in the file; the store keeps only its HA1 (`md5:<hex>`). */
+  readonly password: string;
+  readonly account: string;
+  readonly locked: boolean;
+  /** Max concurrent calls from and to the phone; 0 = unlimited. */
+  readonly capacity: number;
+  /** Dial plan for the called number: applied to what the phone dials (before rating) and to the number sent to it. */
+  readonly calleeRules: readonly DialRule[];
+  /** Dial plan for the calling number of the phone's own calls (before rating). */
+  readonly callerRules: readonly DialRule[];
+}
+
 export interface NetworkConfig {
   readonly mappingGateways: readonly MappingGateway[];
   readonly routingGateways: readonly RoutingGateway[];
   readonly accounts: readonly Account[];
+  readonly phones: readonly Phone[];
 }
 
 export interface LoadedConfig {

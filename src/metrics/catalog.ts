@@ -60,6 +60,12 @@ export const METRIC_DEFS: readonly MetricDef[] = Object.freeze([
   { name: 'ssw_cdr_write_errors_total', type: 'counter', labels: [], help: 'CDR store writes that failed (the journal keeps the CDRs and retries).', source: 'engines.cdr.errorCount at scrape' },
   { name: 'ssw_cdr_journal_bytes', type: 'gauge', labels: [], help: 'Size of the CDR journal on disk.', source: 'engines.cdr.journalBytes at scrape' },
   { name: 'ssw_cdr_journal_fsyncs_total', type: 'counter', labels: [], help: 'fsync calls made by the CDR journal.', source: 'engines.cdr.fsyncCount at scrape' },
+  // --- phones (registrar and digest checks); results come from fixed lists
+  { name: 'ssw_phone_register_total', type: 'counter', labels: ['result'], help: 'REGISTER requests by result: registered, unregistered, queried, challenged (401 sent), stale, bad-password, unknown-user, locked, wrong-aor, interval-too-brief, bad-request.', source: 'phones.registrar.counters at scrape' },
+  { name: 'ssw_phone_invite_auth_total', type: 'counter', labels: ['result'], help: 'Digest checks of INVITEs from phones by result: ok, challenged (407 sent), stale, bad-password, unknown-user, locked, bad-request.', source: 'phones.registrar.counters at scrape' },
+  { name: 'ssw_phone_registrations_expired_total', type: 'counter', labels: [], help: 'Phone contacts that lapsed without being renewed (removed by the sweep).', source: 'phones.registrar.counters at scrape' },
+  { name: 'ssw_phone_registered', type: 'gauge', labels: [], help: 'Phones with at least one live contact.', source: 'phones.registrar at scrape' },
+  { name: 'ssw_phone_contacts', type: 'gauge', labels: [], help: 'Live phone contacts (bindings) in all.', source: 'phones.registrar at scrape' },
   // --- admin API
   { name: 'ssw_admin_requests_total', type: 'counter', labels: ['method', 'route', 'status_class'], help: 'Admin API requests by method, route pattern and status class.', source: 'admin server' },
   { name: 'ssw_admin_auth_failures_total', type: 'counter', labels: ['reason'], help: 'Admin requests refused: missing or invalid token (401), read-only token on a write route (403).', source: 'admin server' },

@@ -3,6 +3,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import type { Softswitch } from '../switch.js';
 import { NetworkPolicy, type CallRecord } from '../call/index.js';
 import { ALL_REFUSALS } from '../billing/index.js';
+import { PHONE_GATEWAY_PREFIX } from '../phones/index.js';
 import { METRIC_DEFS, DEFAULT_METRICS_PREFIX, type MetricDef } from './catalog.js';
 
 /** Methods that get their own label value; anything else (extension methods, junk) is OTHER. */
@@ -150,6 +151,17 @@ export class SswMetrics {
     const gauge = (name: string) => this.#m.get(name) as Gauge<string>;
     return {
       ssw_call_active: () => gauge('ssw_call_active').set(sw.b2bua.calls.size),
+      ssw_phone_register_total: () => {
+        const c = sw.phones?.registrar.counters.register;
+        if (c) for (const [result, n] of Object.entries(c)) this.#sync('ssw_phone_register_total', { result }, n);
+      },
+      ssw_phone_invite_auth_total: () => {
+        const c = sw.phones?.registrar.counters.invite;
+        if (c) for (const [result, n] of Object.entries(c)) this.#sync('ssw_phone_invite_auth_total', { result }, n);
+      },
+      ssw_phone_registrations_expired_total: () => this.#sync('ssw_phone_registrations_expired_total', {}, sw.phones?.registrar.counters.expired ?? 0),
+      ssw_phone_registered: () => gauge('ssw_phone_registered').set(sw.phones?.registrar.stats.phones ?? 0),
+      ssw_phone_contacts: () => gauge('ssw_phone_contacts').set(sw.phones?.registrar.stats.bindings ?? 0),
       ssw_call_started_total: () => this.#sync('ssw_call_started_total', {}, sw.b2bua.counters.attempts),
       ssw_gateway_up: () => {
         const g = gauge('ssw_gateway_up');
@@ -170,7 +182,8 @@ export class SswMetrics {
         const per = new Map<string, number>();
         for (const c of sw.b2bua.calls) {
           const gw = c.answeredLeg;
-          if (gw) per.set(gw.name, (per.get(gw.name) ?? 0) + 1);
+          const name = gw && (gw.name.startsWith(PHONE_GATEWAY_PREFIX) ? 'phones' : gw.name);
+          if (name) per.set(name, (per.get(name) ?? 0) + 1);
         }
         for (const [name, n] of per) g.set({ routing_gateway: name }, n);
       },
@@ -242,7 +255,9 @@ export class SswMetrics {
 
   #callEnded(rec: CallRecord): void {
     const answered = rec.answerWall > 0;
-    this.counter('ssw_call_ended_total').inc({ mapping_gateway: rec.ingress.name, end_reason: rec.endReason ?? 'unknown', answered: String(answered) });
+    // Phones are many: their calls share one label value instead of one series per phone.
+    const mapping = rec.ingress.name.startsWith(PHONE_GATEWAY_PREFIX) ? 'phones' : rec.ingress.name;
+    this.counter('ssw_call_ended_total').inc({ mapping_gateway: mapping, end_reason: rec.endReason ?? 'unknown', answered: String(answered) });
     const attempts = this.counter('ssw_gateway_attempts_total');
     const answers = this.counter('ssw_gateway_answers_total');
     const failures = this.counter('ssw_gateway_failures_total');
@@ -250,7 +265,7 @@ export class SswMetrics {
     const pdd = this.histogram('ssw_gateway_pdd_seconds');
     const last = rec.attempts.length - 1;
     rec.attempts.forEach((a, i) => {
-      const gw = { routing_gateway: a.gateway.name };
+      const gw = { routing_gateway: a.gateway.name.startsWith(PHONE_GATEWAY_PREFIX) ? 'phones' : a.gateway.name };
       attempts.inc(gw);
       const tookCall = answered && i === last && a.status >= 200 && a.status < 300;
       // PDD runs to the first 18x, or to the answer when the carrier sent none.
@@ -260,7 +275,7 @@ export class SswMetrics {
         answers.inc(gw);
         talk.observe(gw, Math.max(0, rec.endMono - rec.answerMono) / 1000);
       } else {
-        failures.inc({ routing_gateway: a.gateway.name, code: String(a.status) });
+        failures.inc({ ...gw, code: String(a.status) });
       }
     });
     if (rec.endReason === 'refused' && rec.attempts.length === 0) {

@@ -26,12 +26,17 @@ export interface StoredDialPlan {
 export interface StoredPhone {
   readonly number: string;
   readonly account: string;
+  /** `md5:<HA1>` as the phones room stores it (a clear password imported from a file is hashed on load). */
   readonly password: string;
   readonly locked: boolean;
+  readonly username?: string;
+  readonly capacity?: number;
+  readonly calleeRules?: readonly DialRule[];
+  readonly callerRules?: readonly DialRule[];
 }
 
 /** Everything import/export moves: the config NetworkConfig plus the entities it does not hold yet. */
-export interface StoredNetwork extends NetworkConfig {
+export interface StoredNetwork extends Omit<NetworkConfig, 'phones'> {
   readonly rateGroups?: readonly string[];
   readonly rates?: readonly StoredRate[];
   readonly dialPlans?: readonly StoredDialPlan[];
@@ -52,6 +57,7 @@ const json = (v: unknown) => JSON.parse(String(v));
 
 const MG_KNOWN = ['name', 'remoteIps', 'account', 'locked', 'capacity', 'cps', 'allowGroups', 'denyGroups', 'calleeRules', 'callerRules'];
 const RG_KNOWN = ['name', 'id', 'address', 'port', 'transport', 'localIp', 'prefixes', 'prefixPriority', 'priority', 'weight', 'groups', 'locked', 'capacity', 'cps', 'calleeRules', 'callerRules', 'timeouts'];
+const PH_KNOWN = ['number', 'account', 'password', 'locked'];
 const AC_KNOWN = ['id', 'name', 'prepaid', 'balance', 'creditLimit', 'rateGroup', 'locked', 'capacity'];
 const TABLES = ['accounts', 'mapping_gateways', 'routing_gateways', 'rate_groups', 'rates', 'dial_plans', 'phones'];
 
@@ -94,7 +100,7 @@ export async function writeNetwork(db: Kysely<any>, kind: StoreKind, net: Stored
     }
     for (const d of net.dialPlans ?? []) await tx.insertInto('dial_plans').values({ name: d.name, rules: JSON.stringify(d.rules) }).execute();
     for (const p of net.phones ?? []) {
-      await tx.insertInto('phones').values({ number: p.number, account: p.account, password: p.password, locked: p.locked ? 1 : 0 }).execute();
+      await tx.insertInto('phones').values({ number: p.number, account: p.account, password: p.password, locked: p.locked ? 1 : 0, extra: extraOf(p, PH_KNOWN) }).execute();
     }
     if (net.parameters) {
       await tx.deleteFrom('parameters').execute();
@@ -136,6 +142,7 @@ export async function readNetwork(db: Kysely<any>): Promise<StoredNetwork> {
   }));
   const dialPlans = (await db.selectFrom('dial_plans').selectAll().orderBy('name').execute()).map((r) => ({ name: String(r.name), rules: json(r.rules) }));
   const phones = (await db.selectFrom('phones').selectAll().orderBy('number').execute()).map((r) => ({
+    ...extraBack(r.extra),
     number: String(r.number), account: String(r.account), password: String(r.password), locked: flag(r.locked),
   }));
   const parameters: Record<string, unknown> = {};

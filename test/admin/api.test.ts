@@ -197,6 +197,9 @@ test('the OpenAPI document lists every registered route with its schemas', async
     'DELETE /api/v1/rate-groups/{name}', 'DELETE /api/v1/rate-groups/{name}/rates/{prefix}', 'GET /api/v1/rate-groups', 'GET /api/v1/rate-groups/{name}/export',
     'GET /api/v1/rate-groups/{name}/rates', 'GET /api/v1/rate-imports/{id}', 'GET /api/v1/rates/explain', 'POST /api/v1/rate-groups',
     'POST /api/v1/rate-groups/{name}/import', 'POST /api/v1/rate-groups/{name}/rates', 'PUT /api/v1/rate-groups/{name}/rates/{prefix}',
+    // phones (routes-phones.ts)
+    'GET /api/v1/phones', 'POST /api/v1/phones', 'GET /api/v1/phones/{number}', 'PATCH /api/v1/phones/{number}', 'DELETE /api/v1/phones/{number}',
+    'GET /api/v1/phones/{number}/registrations', 'GET /api/v1/phones/{number}/dialplan',
   ].sort());
   const put = doc.paths['/api/v1/parameters/{name}'].put;
   assert.deepEqual(put.requestBody.content['application/json'].schema.required, ['value']);

@@ -30,7 +30,10 @@ test('every reference parameter is declared, once, and ours carry the SSW_ prefi
     if (REFERENCE_NAMES.includes(d.name)) assert.ok(!d.ours, `${d.name} is VOS3000's, not ours`);
     else assert.ok(d.ours && d.name.startsWith('SSW_'), `${d.name} is not in the reference, so must be SSW_ and ours`);
   }
-  assert.deepEqual(names.filter((n) => !REFERENCE_NAMES.includes(n)).sort(), ['SSW_CDR_RETENTION_DAYS', 'SSW_TIME_ZONE']);
+  assert.deepEqual(names.filter((n) => !REFERENCE_NAMES.includes(n)).sort(), [
+    'SSW_CDR_RETENTION_DAYS', 'SSW_TIME_ZONE',
+    'SSW_PHONE_AUTH_MAX_FAILURES', 'SSW_PHONE_AUTH_NONCE_SECONDS', 'SSW_REGISTER_MAX_EXPIRES', 'SSW_REGISTER_MIN_EXPIRES',
+  ].sort());
 });
 
 test('reference defaults and ranges', () => {
@@ -98,12 +101,14 @@ test('enum spellings are the reference\'s', () => {
   assert.ok(!bad.ok && bad.message.includes('"Must On"') && bad.message.includes('SS_MEDIA_PROXY_MODE'));
 });
 
-test('only the signaling core\'s parameters are marked used', () => {
+test('only the parameters something reads are marked used', () => {
   const used = PARAM_DEFS.filter((d) => d.status === 'used').map((d) => d.name).sort();
   assert.deepEqual(used, [
     'SS_MAX_CALL_DURATION', 'SS_SIP_RESEND_INTERVAL', 'SS_SIP_TIMEOUT_INVITE', 'SS_SIP_TIMEOUT_RINGING',
     'SS_SIP_TIMEOUT_SESSION_PROGRESS', 'SS_SIP_TIMEOUT_SESSION_PROGRESS_SDP', 'SS_SIP_TIMEOUT_TRYING',
-  ]);
+    // phones (src/phones)
+    'SS_REDIRECT_OFFLINE_PHONE_TO_GATEWAY', 'SSW_PHONE_AUTH_MAX_FAILURES', 'SSW_PHONE_AUTH_NONCE_SECONDS', 'SSW_REGISTER_MAX_EXPIRES', 'SSW_REGISTER_MIN_EXPIRES',
+  ].sort());
 });
 
 test('parseParam: numbers, None, On/Off, lists, ranges', () => {
