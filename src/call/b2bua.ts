@@ -207,6 +207,7 @@ export class B2bua implements TransactionUser {
       maxDurationMs: 0,
       maxDurationText: '',
       durationCapMs: 0,
+      durationCapText: '',
       ext: {},
     };
     const call = new Call(this, rec, stx);
@@ -229,10 +230,18 @@ export class B2bua implements TransactionUser {
       let max = auth.maxDurationMs;
       // A grant shorter than every cap is the balance speaking: the CDR says so when it cuts.
       if (max > 0) rec.maxDurationText = 'Insufficient balance';
-      if (maxGlobal !== null && maxGlobal > 0) rec.durationCapMs = maxGlobal * 1000;
-      if (maxGlobal !== null && maxGlobal > 0 && (max === 0 || maxGlobal * 1000 < max)) {
-        max = maxGlobal * 1000;
-        rec.maxDurationText = 'SS_MAX_CALL_DURATION reached';
+      if (maxGlobal !== null && maxGlobal > 0) {
+        rec.durationCapMs = maxGlobal * 1000;
+        rec.durationCapText = 'SS_MAX_CALL_DURATION reached';
+      }
+      const mapCap = (rec.ingress.maxCallSeconds ?? 0) * 1000;
+      if (mapCap > 0 && (rec.durationCapMs === 0 || mapCap < rec.durationCapMs)) {
+        rec.durationCapMs = mapCap;
+        rec.durationCapText = 'Gateway max call duration';
+      }
+      if (rec.durationCapMs > 0 && (max === 0 || rec.durationCapMs < max)) {
+        max = rec.durationCapMs;
+        rec.maxDurationText = rec.durationCapText;
       }
       rec.maxDurationMs = max;
       call.route(policy.routeCandidates(rec));

@@ -304,6 +304,16 @@ export class Call implements ClientHandler {
     this.rec.calleeSipCode = resp.status;
     this.rec.callerSipCode = resp.status;
     this.policy.callAnswered?.(this.rec);
+    // The answering carrier's own cap (maxCallSeconds) joins the caps known since authorization.
+    const gwCap = (this.#attempt?.gateway.maxCallSeconds ?? 0) * 1000;
+    if (gwCap > 0 && (this.rec.durationCapMs === 0 || gwCap < this.rec.durationCapMs)) {
+      this.rec.durationCapMs = gwCap;
+      this.rec.durationCapText = 'Gateway max call duration';
+    }
+    if (this.rec.durationCapMs > 0 && (this.rec.maxDurationMs === 0 || this.rec.durationCapMs < this.rec.maxDurationMs)) {
+      this.rec.maxDurationMs = this.rec.durationCapMs;
+      this.rec.maxDurationText = this.rec.durationCapText;
+    }
     // The duration clock runs from the answer, as billing does. Cut a little early: a timer fires at
     // or after its time, and a few ms late would cross into the next billing period.
     if (this.rec.maxDurationMs > 0) this.#durationTimer = this.b2b.wheel.schedule(Math.max(0, this.rec.maxDurationMs - CUT_MARGIN_MS), onMaxDuration, this);
@@ -465,11 +475,12 @@ export class Call implements ClientHandler {
   onMaxDuration(): void {
     this.#durationTimer = null;
     const r = this.rec;
-    if (this.state === CallState.Answered && r.maxDurationText !== 'SS_MAX_CALL_DURATION reached') {
+    // At a configured cap the call ends; short of it, a prepaid grant may be extended up to the cap.
+    if (this.state === CallState.Answered && !(r.durationCapMs > 0 && r.maxDurationMs >= r.durationCapMs)) {
       let next = this.policy.extendDuration?.(r) ?? 0;
       if (r.durationCapMs > 0 && next > r.durationCapMs) next = r.durationCapMs;
       if (next > r.maxDurationMs) {
-        if (next === r.durationCapMs) r.maxDurationText = 'SS_MAX_CALL_DURATION reached';
+        if (next === r.durationCapMs) r.maxDurationText = r.durationCapText;
         r.maxDurationMs = next;
         const left = next - (monotonicMs() - r.answerMono) - CUT_MARGIN_MS;
         this.#durationTimer = this.b2b.wheel.schedule(Math.max(0, left), onMaxDuration, this);

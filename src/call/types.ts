@@ -80,8 +80,10 @@ export interface CallRecord {
   maxDurationMs: number;
   /** Why the call is cut at maxDurationMs (CDR text): the balance, or a configured cap. */
   maxDurationText: string;
-  /** A configured cap (SS_MAX_CALL_DURATION) that no balance extension may pass; 0 = none. */
+  /** A configured cap (SS_MAX_CALL_DURATION, a gateway's maxCallSeconds) that no balance extension may pass; 0 = none. */
   durationCapMs: number;
+  /** The CDR text when the call is cut at durationCapMs. */
+  durationCapText: string;
   /** Free-form data the policy attaches (rating grant, reservation id...). */
   ext: Record<string, unknown>;
 }

@@ -44,6 +44,8 @@ export interface MappingGateway {
   readonly capacity: number;
   /** Max new calls per second; 0 = unlimited. */
   readonly cps: number;
+  /** Longest talk time through this gateway (s); 0 = no cap of its own. */
+  readonly maxCallSeconds?: number;
   /** Routing-gateway groups this customer may use; empty = all. */
   readonly allowGroups: readonly string[];
   readonly denyGroups: readonly string[];
@@ -96,6 +98,8 @@ export interface RoutingGateway {
   readonly locked: boolean;
   readonly capacity: number;
   readonly cps: number;
+  /** Longest talk time through this gateway (s); 0 = no cap of its own. */
+  readonly maxCallSeconds?: number;
   readonly calleeRules: readonly DialRule[];
   readonly callerRules: readonly DialRule[];
   /** OPTIONS probe interval in seconds; 0 = no probing (the gateway counts as up). */

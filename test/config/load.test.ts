@@ -107,7 +107,7 @@ test('defaults fill every field a file leaves out; server.yaml and params.yaml a
   const [g1, g2] = c.network.routingGateways;
   assert.deepEqual(g1, {
     name: 'up-1', id: 1, address: '198.51.100.1', port: 5060, transport: 'udp', localIp: '', prefixes: ['44', '1'],
-    prefixPriority: 0, priority: 0, weight: 1, groups: [], locked: false, capacity: 0, cps: 0, calleeRules: [], callerRules: [], probeSeconds: 0,
+    prefixPriority: 0, priority: 0, weight: 1, groups: [], locked: false, capacity: 0, cps: 0, maxCallSeconds: 0, calleeRules: [], callerRules: [], probeSeconds: 0,
     timeouts: { invite: 0, trying: 0, sessionProgress: 0, sessionProgressSdp: 0, ringing: 0 },
     account: '', requireRate: false, switchOnCodes: [], schedules: [],
   });

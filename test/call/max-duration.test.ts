@@ -1,0 +1,104 @@
+// Per-gateway maximum call duration (maxCallSeconds on mapping and routing gateways, VOS3000's
+// "max call duration"): the switch ends both legs at the smallest cap, counted from the answer,
+// and the CDR says why; a gateway without a cap leaves the call alone.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { rmSync } from 'node:fs';
+import { writeNetworkConfig } from '../helpers/switch.js';
+import { loadConfig } from '../../src/config/index.js';
+import { Softswitch } from '../../src/switch.js';
+import { NetworkPolicy, type CallRecord } from '../../src/call/index.js';
+import type { CdrRecord } from '../../src/cdr/index.js';
+import { createUa, invite, ackFor, inDialog, SDP_B, type Ua, type SipMsg } from '../helpers/sip-ua.js';
+
+const SW = '127.0.0.240';
+const CALLER = '127.0.0.241';
+const CARRIER = '127.0.0.242';
+
+let dir: string;
+let sw: Softswitch;
+let caller: Ua;
+let carrier: Ua;
+const cdrs: Array<{ cdr: CdrRecord; rec: CallRecord }> = [];
+
+before(async () => {
+  dir = writeNetworkConfig({
+    ip: SW,
+    network: {
+      accounts: [{ id: 'acc', prepaid: false }],
+      mappingGateways: [{ name: 'cust', remoteIps: [CALLER], account: 'acc', maxCallSeconds: 3 }],
+      routingGateways: [
+        { name: 'short', address: CARRIER, port: 5080, prefixes: ['441'], maxCallSeconds: 1 },
+        { name: 'open', address: CARRIER, port: 5080, prefixes: ['442'] },
+      ],
+    },
+  });
+  sw = new Softswitch(loadConfig(dir, { env: {} }));
+  await sw.start();
+  (sw.policy as NetworkPolicy).onCdr = (cdr, rec) => cdrs.push({ cdr, rec });
+  caller = createUa(CALLER, 5070);
+  carrier = createUa(CARRIER, 5080, (rq, ua) => {
+    if (rq.method === 'INVITE') ua.respond(rq, 200, 'OK', { toTag: `t${Math.random()}`, contact: `sip:c@${CARRIER}:5080`, content: SDP_B });
+    else if (rq.method !== 'ACK') ua.respond(rq, 200, 'OK');
+  });
+});
+
+after(async () => {
+  caller.stop();
+  carrier.stop();
+  await sw.stop(0);
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function call(number: string): Promise<{ inv: SipMsg; ok: SipMsg }> {
+  const inv = invite(caller, SW, 5060, number);
+  return new Promise((resolve) => caller.send(inv, (rs) => {
+    if (rs.status >= 200) {
+      caller.send(ackFor(inv, rs));
+      resolve({ inv, ok: rs });
+    }
+  }));
+}
+
+const cdrOf = async (number: string): Promise<CdrRecord> => {
+  for (let i = 0; i < 200; i++) {
+    const c = cdrs.find((x) => x.cdr.calleeAccess === number);
+    if (c) return c.cdr;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  throw new Error(`no CDR for ${number}`);
+};
+
+test('the routing gateway cap (1 s) ends both legs and the CDR says "Gateway max call duration"', async () => {
+  const t0 = performance.now();
+  const c = await call('44100');
+  assert.equal(c.ok.status, 200);
+  const bInv = await carrier.waitRequest((r) => r.method === 'INVITE' && r.uri.startsWith('sip:44100@'));
+  await caller.waitRequest((r) => r.method === 'BYE' && r.headers['call-id'] === c.inv.headers['call-id']);
+  await carrier.waitRequest((r) => r.method === 'BYE' && r.headers['call-id'] === bInv.headers['call-id']);
+  const elapsed = performance.now() - t0;
+  assert.ok(elapsed >= 900 && elapsed < 2500, `cut after ${elapsed.toFixed(0)} ms`);
+  const cdr = await cdrOf('44100');
+  assert.equal(cdr.endReason, 'max-duration');
+  assert.equal(cdr.endReasonText, 'Gateway max call duration');
+  assert.ok(cdr.holdTimeMs >= 900 && cdr.holdTimeMs <= 1000, `talked ${cdr.holdTimeMs} ms`);
+});
+
+test('without a carrier cap, the customer gateway cap (3 s) applies', async () => {
+  const c = await call('44200');
+  assert.equal(c.ok.status, 200);
+  await caller.waitRequest((r) => r.method === 'BYE' && r.headers['call-id'] === c.inv.headers['call-id'], 6000);
+  const cdr = await cdrOf('44200');
+  assert.equal(cdr.endReason, 'max-duration');
+  assert.equal(cdr.endReasonText, 'Gateway max call duration');
+  assert.ok(cdr.holdTimeMs >= 2900 && cdr.holdTimeMs <= 3000, `talked ${cdr.holdTimeMs} ms`);
+});
+
+test('a caller BYE before the cap ends the call normally', async () => {
+  const c = await call('44201');
+  assert.equal(c.ok.status, 200);
+  const status = await new Promise<number>((resolve) => caller.send(inDialog('BYE', c.inv, c.ok, 2), (rs) => resolve(rs.status)));
+  assert.equal(status, 200);
+  const cdr = await cdrOf('44201');
+  assert.equal(cdr.endReason, 'normal-clearing');
+});
