@@ -3,6 +3,7 @@ import { AdminClient, ApiError, resolveToken } from './client.js';
 import { keyValues, table } from './table.js';
 import { addStoreCommands } from './store-commands.js';
 import { addRateCommands } from './rate-commands.js';
+import { addNetworkCommands, UsageError } from './network-commands.js';
 
 export interface CliIo {
   out(s: string): void;
@@ -175,6 +176,8 @@ export async function runCli(argv: readonly string[], io: CliIo = { out: (s) => 
   addStoreCommands(program, io.out);
   addRateCommands(program, { io, client, print, json: () => g().json === true, conn: () => ({ url: g().url.replace(/\/+$/, ''), token: resolveToken(g().token, io.env, g().dataDir) }) });
 
+  addNetworkCommands(program, { client, print });
+
   program.command('health').description('is the switch up (and draining?)').action(async () => {
     const h = await client().request('GET', '/api/v1/health');
     print(h, () => `${h.status} (uptime ${h.uptimeSeconds} s, ${h.activeCalls} active calls)\n`);
@@ -185,6 +188,10 @@ export async function runCli(argv: readonly string[], io: CliIo = { out: (s) => 
     return 0;
   } catch (err) {
     if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2;
+    if (err instanceof UsageError) {
+      io.err(`ssw: ${err.message}\n`);
+      return 2;
+    }
     if (err instanceof ApiError) {
       if (g().json) io.out(`${JSON.stringify({ error: { code: err.code, message: err.message } }, null, 2)}\n`);
       io.err(`ssw: ${err.code}: ${err.message}\n`);

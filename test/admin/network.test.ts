@@ -11,6 +11,7 @@ import { loadConfig } from '../../src/config/index.js';
 import { Softswitch } from '../../src/switch.js';
 import { createUa, invite, ackFor, inDialog, SDP_B, type Ua, type SipMsg } from '../helpers/sip-ua.js';
 import { startTestAdmin, RO_TOKEN, type TestAdmin } from './admin-helpers.js';
+import { runCli } from '../../src/cli/index.js';
 
 const SW = '127.0.0.157';
 const CALLER = '127.0.0.158';
@@ -186,4 +187,37 @@ test('a restart keeps the API changes (they are in the store) and the gateway st
   assert.ok(!sw.config.network.accounts.some((a) => a.id === 'acc2'), 'the deleted account stays deleted');
   assert.equal(await callStatus('33444'), 200);
   await carrier.waitRequest((q) => q.method === 'INVITE' && /^sip:0033444@/.test(q.uri));
+});
+
+test('ssw network: add, list, set and remove a routing gateway live from the command line; errors exit 1 or 2', async () => {
+  const cli = async (...args: string[]) => {
+    let out = '';
+    let err = '';
+    const code = await runCli(['--url', admin.url, ...args], { out: (s) => (out += s), err: (s) => (err += s), env: { SSW_TOKEN: admin.token } });
+    return { code, out, err };
+  };
+  assert.equal(await callStatus('49301234'), 503, 'no route to Germany yet');
+  const add = await cli('network', 'add', 'routing', 'name=de', `address=${CARRIER}`, 'port=5080', 'prefixes=49,491', 'capacity=5');
+  assert.equal(add.code, 0, add.err);
+  assert.match(add.out, /routing gateway de created \(network generation \d+\)/);
+  assert.equal(await callStatus('49301234'), 200);
+  assert.ok(await carrier.waitRequest((q) => q.method === 'INVITE' && /^sip:49301234@/.test(q.uri)));
+  const list = await cli('network', 'list', 'routing');
+  assert.equal(list.code, 0);
+  assert.match(list.out, new RegExp(`de +${CARRIER.replace(/\./g, '\\.')}:5080/udp +49,491 `));
+  const json = await cli('--json', 'network', 'show', 'routing', 'de');
+  assert.equal(JSON.parse(json.out).capacity, 5);
+  const lock = await cli('network', 'set', 'routing', 'de', 'locked=true');
+  assert.equal(lock.code, 0, lock.err);
+  assert.equal(await callStatus('49301235'), 503, 'a locked carrier takes no call');
+  const bad = await cli('network', 'set', 'routing', 'de', 'port=70000');
+  assert.equal(bad.code, 1);
+  assert.match(bad.err, /SSW_ERR_CONFIG_INVALID.*port/);
+  assert.equal((await cli('network', 'list', 'switches')).code, 2, 'an unknown kind is a usage error');
+  assert.equal((await cli('network', 'add', 'routing', '--file', '/nonexistent/gw.yaml')).code, 2);
+  const rm = await cli('network', 'remove', 'routing', 'de');
+  assert.equal(rm.code, 0, rm.err);
+  assert.ok(!sw.config.network.routingGateways.some((g) => g.name === 'de'));
+  const changes = await cli('network', 'changes');
+  assert.match(changes.out, /routing +de +deleted/);
 });

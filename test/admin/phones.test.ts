@@ -11,6 +11,7 @@ import { Softswitch } from '../../src/switch.js';
 import { createUa, type Ua } from '../helpers/sip-ua.js';
 import { startTestAdmin, RO_TOKEN, type TestAdmin } from './admin-helpers.js';
 import { registerWithAuth } from '../phones/phone-helpers.js';
+import { runCli } from '../../src/cli/index.js';
 
 const SW = '127.0.0.186';
 let dir: string;
@@ -144,6 +145,30 @@ test('delete: gone from the API, the registrar and the store; a file phone canno
   assert.equal((await admin.api('/api/v1/phones/2002', { method: 'DELETE' })).status, 404);
 });
 
+test('ssw phones: add, list, set, remove from the command line; the password is sent, never shown', async () => {
+  const cli = async (...args: string[]) => {
+    let out = '';
+    let err = '';
+    const code = await runCli(['--url', admin.url, ...args], { out: (s) => (out += s), err: (s) => (err += s), env: { SSW_TOKEN: admin.token } });
+    return { code, out, err };
+  };
+  const add = await cli('phones', 'add', 'number=2077', 'password=cli-secret', 'account=acc', 'capacity=1');
+  assert.equal(add.code, 0, add.err);
+  const stored = (await admin.api('/api/v1/phones/2077')).body;
+  assert.equal(stored.capacity, 1);
+  assert.equal(stored.source, 'api');
+  const list = await cli('phones', 'list');
+  assert.match(list.out, /2077 +2077 +acc +api +no +0 +0/);
+  assert.ok(!list.out.includes('cli-secret'));
+  assert.equal((await cli('phones', 'set', '2077', 'locked=true')).code, 0);
+  assert.equal((await admin.api('/api/v1/phones/2077')).body.locked, true);
+  const regs = await cli('phones', 'registrations', '2077');
+  assert.equal(regs.code, 0, regs.err);
+  assert.equal((await cli('phones', 'remove', '2001')).code, 1, 'a network.yaml phone is not removed here');
+  assert.equal((await cli('phones', 'remove', '2077')).code, 0);
+  assert.equal((await admin.api('/api/v1/phones/2077')).status, 404);
+});
+
 test('API phones come back after a restart; file phones stay the file\'s', async () => {
   const r = await admin.api('/api/v1/phones', { method: 'POST', body: { number: '2003', username: 'carol', password: 'pw3', account: 'acc', callerRules: [{ from: '*', to: '1*' }] } });
   assert.equal(r.status, 201, r.text);
@@ -165,3 +190,4 @@ test('API phones come back after a restart; file phones stay the file\'s', async
   sw = new Softswitch(loadConfig(dir, { env: {} }));
   await sw.start();
 });
+
