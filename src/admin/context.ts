@@ -3,6 +3,7 @@ import type { Softswitch } from '../switch.js';
 import type { SswMetrics } from '../metrics/index.js';
 import type { ParamAdmin } from './params.js';
 import type { CpsSampler } from './perf.js';
+import type { CallFlows } from './analysis.js';
 import { ERROR_SCHEMA } from './errors.js';
 
 /** What route modules get: the switch and the admin room's helpers. */
@@ -12,6 +13,8 @@ export interface AdminContext {
   readonly params: ParamAdmin;
   readonly cps: CpsSampler;
   readonly startedMono: number;
+  /** The flows of the last finished calls (call analysis). */
+  readonly flows: CallFlows;
   /** The OpenAPI document of every registered route (built on first use). */
   openapi(): Record<string, unknown>;
 }

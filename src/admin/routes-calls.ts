@@ -14,6 +14,18 @@ export const ADMIN_HANGUP_TEXT = 'released by operator (admin API)';
 
 /** Current calls (the reference's current-call view) and hang-up. */
 export const callRoutes: RouteModule = (app, ctx) => {
+  app.get<{ Params: { flowNo: string } }>('/api/v1/cdrs/:flowNo/analysis', {
+    schema: {
+      summary: 'Call analysis: the flow of a finished call (numbers in each form, every carrier tried with its Call-ID, 18x and final status, answer and end times in ms from the INVITE, end reason and direction); kept for the last finished calls, older ones have their CDR', tags: ['cdrs'],
+      params: { type: 'object', required: ['flowNo'], properties: { flowNo: { type: 'string', maxLength: 64 } } },
+      response: { 200: { type: 'object', additionalProperties: true }, ...errorResponses(404) },
+    },
+  }, async (req) => {
+    const flow = ctx.flows.get(req.params.flowNo);
+    if (!flow) throw adminErrors.callNotFound(`no finished call ${JSON.stringify(req.params.flowNo)} among the last ${ctx.flows.capacity} kept for analysis (a call in progress is in /api/v1/calls; older calls have their CDR)`);
+    return flow;
+  });
+
   app.get<{ Querystring: { limit: number; offset: number; state?: string; gateway?: string; ingress?: string } }>('/api/v1/calls', {
     schema: {
       summary: 'Calls in progress with their set-up state, both legs and gateways', tags: ['calls'],

@@ -19,6 +19,7 @@ import { engineRoutes } from './routes-engines.js';
 import { rateRoutes } from './routes-rates.js';
 import { networkRoutes } from './routes-network.js';
 import { phoneRoutes } from './routes-phones.js';
+import { CallFlows } from './analysis.js';
 
 const log = componentLogger('admin');
 
@@ -33,6 +34,8 @@ export interface AdminOptions {
   /** Client IPs that may read /metrics without a token (default loopback). */
   readonly metricsAllow?: readonly string[];
   /** Largest request body in bytes (default 64 KiB). */
+  /** Finished calls whose flow "call analysis" keeps in memory (default 10,000; 0 = none). */
+  readonly callFlows?: number;
   readonly bodyLimit?: number;
   /** Token bucket per client IP (default burst 200, 100/s). */
   readonly rateLimit?: RateLimitOptions;
@@ -134,8 +137,15 @@ export async function startAdmin(sw: Softswitch, opts: AdminOptions): Promise<Ad
 
   app.setNotFoundHandler((req, reply) => sendError(reply, adminErrors.notFound(`no route ${req.method} ${req.url.split('?')[0]}`)));
 
+  // Call analysis keeps the flows of the last finished calls (a bounded ring, ~1-2 KiB each).
+  const flows = new CallFlows(opts.callFlows ?? 10_000);
+  sw.onCallEnded.push(flows.listener);
+  const dropFlows = () => {
+    const i = sw.onCallEnded.indexOf(flows.listener);
+    if (i >= 0) sw.onCallEnded.splice(i, 1);
+  };
   const ctx: AdminContext = {
-    sw, metrics, params, cps, startedMono: monotonicMs(),
+    sw, metrics, params, cps, flows, startedMono: monotonicMs(),
     openapi: () => (openapi ??= buildOpenApi(routes, { title: 'open-softswitch admin API', version: '1' })),
   };
   parameterRoutes(app, ctx);
@@ -151,6 +161,7 @@ export async function startAdmin(sw: Softswitch, opts: AdminOptions): Promise<Ad
     await app.listen({ host, port: opts.port ?? 8080 });
   } catch (err) {
     cps.close();
+    dropFlows();
     if (ownMetrics) metrics.close();
     throw adminErrors.bind(`admin API cannot listen on ${host}:${opts.port ?? 8080}: ${(err as Error).message}`);
   }
@@ -165,6 +176,7 @@ export async function startAdmin(sw: Softswitch, opts: AdminOptions): Promise<Ad
     port, url, app, metrics,
     async close() {
       cps.close();
+      dropFlows();
       await app.close();
       if (ownMetrics) metrics.close();
     },

@@ -2,7 +2,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startSwitch, type RunningSwitch } from '../helpers/switch.js';
-import { createUa, invite, ackFor, uniq, SDP_B, type Ua, type SipMsg } from '../helpers/sip-ua.js';
+import { createUa, invite, ackFor, inDialog, uniq, SDP_B, type Ua, type SipMsg } from '../helpers/sip-ua.js';
 import { startTestAdmin, type TestAdmin } from './admin-helpers.js';
 import { parsePromText, type PromScrape } from '../metrics/prom-text.js';
 
@@ -161,4 +161,30 @@ test('an INVITE from an unknown source is refused and counted', async () => {
   }
   const m1 = await scrape();
   assert.equal(m1.sum('ssw_sip_refused_sources_total') - m0.sum('ssw_sip_refused_sources_total'), 1);
+});
+
+test('call analysis: a finished call\'s flow (numbers, the carrier tried with its Call-ID, 180 and 200, answer and end) by flow number; unknown is 404', async () => {
+  behave = answer;
+  const c = await connected('4470010');
+  const view = (await admin.api('/api/v1/calls')).body.calls.find((x: any) => x.callerCallId === c.inv.headers['call-id']);
+  const byeStatus = await new Promise<number>((resolve) => caller.send(inDialog('BYE', c.inv, c.ok, 2), (rs) => resolve(rs.status)));
+  assert.equal(byeStatus, 200);
+  const rec = await sw.nextEnded();
+  assert.equal(rec.flowNo, view.flowNo);
+  const r = await admin.api(`/api/v1/cdrs/${encodeURIComponent(view.flowNo)}/analysis`);
+  assert.equal(r.status, 200, r.text);
+  const f = r.body;
+  assert.equal(f.flowNo, view.flowNo);
+  assert.equal(f.ingress, 'cust');
+  assert.equal(f.callerCallId, c.inv.headers['call-id']);
+  assert.equal(f.callee.received, '4470010');
+  assert.equal(f.attempts.length, 1);
+  assert.deepEqual([f.attempts[0].gateway, f.attempts[0].callId, f.attempts[0].provisional, f.attempts[0].status], ['carrier-a', c.bInv.headers['call-id'], 180, 200]);
+  assert.ok(f.attempts[0].provisionalMs !== null && f.attempts[0].provisionalMs <= f.answerMs && f.answerMs <= f.endMs);
+  assert.equal(f.endDirection, 'caller');
+  assert.equal(f.endReason, rec.endReason);
+  assert.equal(f.callerSipCode, 200);
+  const missing = await admin.api('/api/v1/cdrs/no-such-flow/analysis');
+  assert.equal(missing.status, 404);
+  assert.equal(missing.body.error.code, 'SSW_ERR_ADMIN_CALL_NOT_FOUND');
 });
