@@ -43,8 +43,8 @@ export async function openEngines(cfg: LoadedConfig): Promise<Engines> {
     log.error({ err: (err as Error).message }, 'store unavailable at start: CDRs are journaled until it comes back');
   }
   // Admin changes live in the store: without it the switch runs the file's network alone.
-  const changes = store ? await store.networkChanges() : [];
-  const network = changes.length > 0 ? effectiveNetwork(readNetworkRaw(cfg.dir), changes, join(cfg.dir, 'network.yaml'), cfg.server) : cfg.network;
+  const stored = store ? await store.networkChanges() : [];
+  const { network, changes } = stored.length > 0 ? startNetwork(readNetworkRaw(cfg.dir), stored, join(cfg.dir, 'network.yaml'), cfg) : { network: cfg.network, changes: stored };
   if (changes.length > 0) log.info({ changes: changes.length }, 'admin network changes applied over network.yaml');
   const sink = store ?? lazySink(() => openStore(url, { timeZone }));
   const cdr = await openCdrPipeline({ dataDir, store: sink, timeZone });
@@ -127,4 +127,30 @@ function loadRateGroup(configDir: string, name: string): RateGroup {
   const r = parseRateDeck(readFileSync(file));
   if (!r.ok) throw new SswError('SSW_ERR_CONFIG_INVALID', `${file}: ${r.errors.slice(0, 5).map((e) => `line ${e.line}: ${e.reason}`).join('; ')}`, 400);
   return new RateGroup(name, r.rows);
+}
+
+/**
+ * network.yaml with the stored admin changes over it. When the file was edited so that some stored
+ * change no longer fits (a gateway it changes is gone, an IP now taken), the switch still starts:
+ * the changes that fit are applied in order, each one that does not is left out and logged with the
+ * reason (it stays in the store; delete or redo it through the API, then reload). A bad file itself
+ * still stops start-up, as without a store.
+ */
+export function startNetwork(raw: Readonly<Record<string, unknown>>, stored: readonly NetworkChange[], source: string, cfg: Pick<LoadedConfig, 'server'>): { network: NetworkConfig; changes: NetworkChange[] } {
+  try {
+    return { network: effectiveNetwork(raw, stored, source, cfg.server), changes: [...stored] };
+  } catch (err) {
+    if (!(err instanceof SswError)) throw err;
+    effectiveNetwork(raw, [], source, cfg.server);
+  }
+  const kept: NetworkChange[] = [];
+  for (const c of stored) {
+    try {
+      effectiveNetwork(raw, [...kept, c], source, cfg.server);
+      kept.push(c);
+    } catch (err) {
+      log.error({ kind: c.kind, name: c.name, seq: c.seq, reason: (err as Error).message }, 'a stored admin network change no longer fits network.yaml and is left out (it stays in the store: delete or redo it through the API)');
+    }
+  }
+  return { network: effectiveNetwork(raw, kept, source, cfg.server), changes: kept };
 }
