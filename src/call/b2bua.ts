@@ -7,7 +7,7 @@ import type { Transport } from '../config/types.js';
 import type { ParamSet } from '../config/index.js';
 import { componentLogger } from '../util/log.js';
 import { monotonicMs, wallClockMs } from '../util/time.js';
-import { Call, CallState, Leg, hostport } from './call.js';
+import { Call, CallState, Leg, capDuration, hostport, GATEWAY_CAP_TEXT } from './call.js';
 import { EndDirection, type CallPolicy, type CallRecord } from './types.js';
 
 const log = componentLogger('b2bua');
@@ -227,23 +227,11 @@ export class B2bua implements TransactionUser {
         return;
       }
       const maxGlobal = rec.params.numOrNull('SS_MAX_CALL_DURATION');
-      let max = auth.maxDurationMs;
       // A grant shorter than every cap is the balance speaking: the CDR says so when it cuts.
-      if (max > 0) rec.maxDurationText = 'Insufficient balance';
-      if (maxGlobal !== null && maxGlobal > 0) {
-        rec.durationCapMs = maxGlobal * 1000;
-        rec.durationCapText = 'SS_MAX_CALL_DURATION reached';
-      }
-      const mapCap = (rec.ingress.maxCallSeconds ?? 0) * 1000;
-      if (mapCap > 0 && (rec.durationCapMs === 0 || mapCap < rec.durationCapMs)) {
-        rec.durationCapMs = mapCap;
-        rec.durationCapText = 'Gateway max call duration';
-      }
-      if (rec.durationCapMs > 0 && (max === 0 || rec.durationCapMs < max)) {
-        max = rec.durationCapMs;
-        rec.maxDurationText = rec.durationCapText;
-      }
-      rec.maxDurationMs = max;
+      rec.maxDurationMs = auth.maxDurationMs;
+      if (rec.maxDurationMs > 0) rec.maxDurationText = 'Insufficient balance';
+      capDuration(rec, (maxGlobal ?? 0) * 1000, 'SS_MAX_CALL_DURATION reached');
+      capDuration(rec, (rec.ingress.maxCallSeconds ?? 0) * 1000, GATEWAY_CAP_TEXT);
       call.route(policy.routeCandidates(rec));
     } catch (err) {
       log.error({ err, flowNo: rec.flowNo }, 'call setup failed');

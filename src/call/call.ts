@@ -305,15 +305,7 @@ export class Call implements ClientHandler {
     this.rec.callerSipCode = resp.status;
     this.policy.callAnswered?.(this.rec);
     // The answering carrier's own cap (maxCallSeconds) joins the caps known since authorization.
-    const gwCap = (this.#attempt?.gateway.maxCallSeconds ?? 0) * 1000;
-    if (gwCap > 0 && (this.rec.durationCapMs === 0 || gwCap < this.rec.durationCapMs)) {
-      this.rec.durationCapMs = gwCap;
-      this.rec.durationCapText = 'Gateway max call duration';
-    }
-    if (this.rec.durationCapMs > 0 && (this.rec.maxDurationMs === 0 || this.rec.durationCapMs < this.rec.maxDurationMs)) {
-      this.rec.maxDurationMs = this.rec.durationCapMs;
-      this.rec.maxDurationText = this.rec.durationCapText;
-    }
+    capDuration(this.rec, (this.#attempt?.gateway.maxCallSeconds ?? 0) * 1000, GATEWAY_CAP_TEXT);
     // The duration clock runs from the answer, as billing does. Cut a little early: a timer fires at
     // or after its time, and a few ms late would cross into the next billing period.
     if (this.rec.maxDurationMs > 0) this.#durationTimer = this.b2b.wheel.schedule(Math.max(0, this.rec.maxDurationMs - CUT_MARGIN_MS), onMaxDuration, this);
@@ -550,6 +542,24 @@ const CUT_MARGIN_MS = 60;
 function onPhaseTimeout(c: Call): void {
   c.phaseTimeout();
 }
+export const GATEWAY_CAP_TEXT = 'Gateway max call duration';
+
+/**
+ * Lowers the call's configured cap (one no balance extension may pass) to `capMs` when that is
+ * smaller, and its maximum duration with it; `text` is the CDR's reason when the cap cuts. 0 = none.
+ */
+export function capDuration(rec: CallRecord, capMs: number, text: string): void {
+  if (capMs <= 0) return;
+  if (rec.durationCapMs === 0 || capMs < rec.durationCapMs) {
+    rec.durationCapMs = capMs;
+    rec.durationCapText = text;
+  }
+  if (rec.maxDurationMs === 0 || rec.durationCapMs < rec.maxDurationMs) {
+    rec.maxDurationMs = rec.durationCapMs;
+    rec.maxDurationText = rec.durationCapText;
+  }
+}
+
 function onMaxDuration(c: Call): void {
   c.onMaxDuration();
 }
