@@ -24,6 +24,8 @@ export interface Engines {
   network: NetworkConfig;
   /** The stored admin changes (oldest first); empty without a store. */
   changes: NetworkChange[];
+  /** network.yaml as parsed here to lay the changes over it (null when there were none to lay). */
+  rawNetwork: Record<string, unknown> | null;
   close(drainMs: number): Promise<void>;
 }
 
@@ -44,7 +46,8 @@ export async function openEngines(cfg: LoadedConfig): Promise<Engines> {
   }
   // Admin changes live in the store: without it the switch runs the file's network alone.
   const stored = store ? await store.networkChanges() : [];
-  const { network, changes } = stored.length > 0 ? startNetwork(readNetworkRaw(cfg.dir), stored, join(cfg.dir, 'network.yaml'), cfg) : { network: cfg.network, changes: stored };
+  const rawNetwork = stored.length > 0 ? readNetworkRaw(cfg.dir) : null;
+  const { network, changes } = rawNetwork ? startNetwork(rawNetwork, stored, join(cfg.dir, 'network.yaml'), cfg) : { network: cfg.network, changes: stored };
   if (changes.length > 0) log.info({ changes: changes.length }, 'admin network changes applied over network.yaml');
   const sink = store ?? lazySink(() => openStore(url, { timeZone }));
   const cdr = await openCdrPipeline({ dataDir, store: sink, timeZone });
@@ -57,7 +60,7 @@ export async function openEngines(cfg: LoadedConfig): Promise<Engines> {
   const balances = store ? await store.ensureAccounts(network.accounts) : new Map<string, bigint>();
   for (const a of network.accounts) book.addAccount(accountInit(a, balances.get(a.id)));
   return {
-    store, cdr, book, settings, network, changes,
+    store, cdr, book, settings, network, changes, rawNetwork,
     async close(drainMs: number) {
       await cdr.close(drainMs);
       await store?.close();
@@ -95,6 +98,7 @@ export async function applyAccounts(e: Engines, groups: readonly RateGroup[], pr
   for (const g of groups) e.book.setRateGroup(g);
   const before = new Map(prev.map((a) => [a.id, a]));
   const added = next.filter((a) => !e.book.account(a.id));
+  const isAdded = new Set(added);
   let balances = new Map<string, bigint>();
   if (added.length > 0 && e.store) {
     try {
@@ -105,7 +109,7 @@ export async function applyAccounts(e: Engines, groups: readonly RateGroup[], pr
   }
   for (const a of added) e.book.addAccount(accountInit(a, balances.get(a.id)));
   for (const a of next) {
-    if (added.includes(a)) continue;
+    if (isAdded.has(a)) continue;
     // An account deleted earlier and now back (still in the book): every field is set again.
     const old: Partial<Account> = before.get(a.id) ?? {};
     const patch: Record<string, unknown> = {};
@@ -141,16 +145,17 @@ export function startNetwork(raw: Readonly<Record<string, unknown>>, stored: rea
     return { network: effectiveNetwork(raw, stored, source, cfg.server), changes: [...stored] };
   } catch (err) {
     if (!(err instanceof SswError)) throw err;
-    effectiveNetwork(raw, [], source, cfg.server);
   }
+  // The file alone must pass (this throws otherwise); then each change that keeps the whole valid.
+  let network = effectiveNetwork(raw, [], source, cfg.server);
   const kept: NetworkChange[] = [];
   for (const c of stored) {
     try {
-      effectiveNetwork(raw, [...kept, c], source, cfg.server);
+      network = effectiveNetwork(raw, [...kept, c], source, cfg.server);
       kept.push(c);
     } catch (err) {
       log.error({ kind: c.kind, name: c.name, seq: c.seq, reason: (err as Error).message }, 'a stored admin network change no longer fits network.yaml and is left out (it stays in the store: delete or redo it through the API)');
     }
   }
-  return { network: effectiveNetwork(raw, kept, source, cfg.server), changes: kept };
+  return { network, changes: kept };
 }

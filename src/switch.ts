@@ -113,7 +113,7 @@ export class Softswitch {
       const e = this.engines;
       if (e.network !== this.config.network) this.config = deepFreeze({ ...this.config, network: e.network });
       this.#changes = e.changes;
-      this.#rawNetwork = readNetworkRaw(this.config.dir);
+      this.#rawNetwork = e.rawNetwork ?? readNetworkRaw(this.config.dir);
       const phones = new PhoneService(this.config, () => this.b2bua.params, (id) => e.book.account(id) !== undefined);
       await phones.load(e.store);
       this.phones = phones;
