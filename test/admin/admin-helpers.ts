@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startAdmin, type AdminOptions, type AdminServer } from '../../src/admin/index.js';
 import type { Softswitch } from '../../src/switch.js';
+import { runCli } from '../../src/cli/index.js';
 
 export const RO_TOKEN = 'read-only-token-for-tests-0001';
 
@@ -46,4 +47,12 @@ export async function startTestAdmin(sw: Softswitch, opts: Partial<AdminOptions>
     },
   });
   return t;
+}
+
+/** Runs `ssw` in-process against the test admin API (its read-write token in $SSW_TOKEN); captures out and err. */
+export async function sswOn(admin: TestAdmin, args: readonly string[], env: Record<string, string | undefined> = {}): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const code = await runCli(['--url', admin.url, ...args], { out: (s) => (out += s), err: (s) => (err += s), env: { SSW_TOKEN: admin.token, ...env } });
+  return { code, out, err };
 }

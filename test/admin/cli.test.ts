@@ -5,7 +5,7 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startSwitch, type RunningSwitch } from '../helpers/switch.js';
-import { startTestAdmin, RO_TOKEN, type TestAdmin } from './admin-helpers.js';
+import { startTestAdmin, sswOn, RO_TOKEN, type TestAdmin } from './admin-helpers.js';
 import { runCli } from '../../src/cli/index.js';
 
 let sw: RunningSwitch;
@@ -22,12 +22,7 @@ after(async () => {
   await sw.stop();
 });
 
-async function ssw(args: string[], env: Record<string, string | undefined> = {}): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await runCli(['--url', admin.url, ...args], { out: (s) => (out += s), err: (s) => (err += s), env: { SSW_TOKEN: admin.token, ...env } });
-  return { code, out, err };
-}
+const ssw = (args: string[], env: Record<string, string | undefined> = {}) => sswOn(admin, args, env);
 
 test('params list/get/set/reset with --json parse as the API bodies; tables for people', async () => {
   const list = await ssw(['--json', 'params', 'list', '--area', 'sip']);

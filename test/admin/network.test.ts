@@ -9,9 +9,8 @@ import { join } from 'node:path';
 import { writeNetworkConfig } from '../helpers/switch.js';
 import { loadConfig } from '../../src/config/index.js';
 import { Softswitch } from '../../src/switch.js';
-import { createUa, invite, ackFor, inDialog, SDP_B, type Ua, type SipMsg } from '../helpers/sip-ua.js';
-import { startTestAdmin, RO_TOKEN, type TestAdmin } from './admin-helpers.js';
-import { runCli } from '../../src/cli/index.js';
+import { answeringUa, createUa, invite, ackFor, inDialog, type Ua, type SipMsg } from '../helpers/sip-ua.js';
+import { startTestAdmin, sswOn, RO_TOKEN, type TestAdmin } from './admin-helpers.js';
 
 const SW = '127.0.0.157';
 const CALLER = '127.0.0.158';
@@ -38,10 +37,7 @@ before(async () => {
   await sw.start();
   admin = await startTestAdmin(sw);
   caller = createUa(CALLER, 5070);
-  carrier = createUa(CARRIER, 5080, (rq, ua) => {
-    if (rq.method === 'INVITE') ua.respond(rq, 200, 'OK', { toTag: `t${Math.random()}`, contact: `sip:c@${CARRIER}:5080`, content: SDP_B });
-    else if (rq.method !== 'ACK') ua.respond(rq, 200, 'OK');
-  });
+  carrier = answeringUa(CARRIER);
 });
 
 after(async () => {
@@ -190,12 +186,7 @@ test('a restart keeps the API changes (they are in the store) and the gateway st
 });
 
 test('ssw network: add, list, set and remove a routing gateway live from the command line; errors exit 1 or 2', async () => {
-  const cli = async (...args: string[]) => {
-    let out = '';
-    let err = '';
-    const code = await runCli(['--url', admin.url, ...args], { out: (s) => (out += s), err: (s) => (err += s), env: { SSW_TOKEN: admin.token } });
-    return { code, out, err };
-  };
+  const cli = (...args: string[]) => sswOn(admin, args);
   assert.equal(await callStatus('49301234'), 503, 'no route to Germany yet');
   const add = await cli('network', 'add', 'routing', 'name=de', `address=${CARRIER}`, 'port=5080', 'prefixes=49,491', 'capacity=5');
   assert.equal(add.code, 0, add.err);

@@ -9,9 +9,8 @@ import { writeNetworkConfig } from '../helpers/switch.js';
 import { loadConfig } from '../../src/config/index.js';
 import { Softswitch } from '../../src/switch.js';
 import { createUa, type Ua } from '../helpers/sip-ua.js';
-import { startTestAdmin, RO_TOKEN, type TestAdmin } from './admin-helpers.js';
+import { startTestAdmin, sswOn, RO_TOKEN, type TestAdmin } from './admin-helpers.js';
 import { registerWithAuth } from '../phones/phone-helpers.js';
-import { runCli } from '../../src/cli/index.js';
 
 const SW = '127.0.0.186';
 let dir: string;
@@ -146,12 +145,7 @@ test('delete: gone from the API, the registrar and the store; a file phone canno
 });
 
 test('ssw phones: add, list, set, remove from the command line; the password is sent, never shown', async () => {
-  const cli = async (...args: string[]) => {
-    let out = '';
-    let err = '';
-    const code = await runCli(['--url', admin.url, ...args], { out: (s) => (out += s), err: (s) => (err += s), env: { SSW_TOKEN: admin.token } });
-    return { code, out, err };
-  };
+  const cli = (...args: string[]) => sswOn(admin, args);
   const add = await cli('phones', 'add', 'number=2077', 'password=cli-secret', 'account=acc', 'capacity=1');
   assert.equal(add.code, 0, add.err);
   const stored = (await admin.api('/api/v1/phones/2077')).body;

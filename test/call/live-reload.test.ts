@@ -13,7 +13,7 @@ import { Softswitch, type NetworkSwap } from '../../src/switch.js';
 import { NetworkPolicy, type CallRecord } from '../../src/call/index.js';
 import type { CdrRecord } from '../../src/cdr/index.js';
 import { isSswError } from '../../src/util/errors.js';
-import { createUa, invite, ackFor, inDialog, SDP_B, type Ua, type SipMsg } from '../helpers/sip-ua.js';
+import { answeringUa, createUa, invite, ackFor, inDialog, type Ua, type SipMsg } from '../helpers/sip-ua.js';
 
 const SW = '127.0.0.153';
 const CALLER = '127.0.0.154';
@@ -33,21 +33,14 @@ let carrierA: Ua;
 let carrierB: Ua;
 const cdrs: Array<{ cdr: CdrRecord; rec: CallRecord }> = [];
 
-function answering(address: string): Ua {
-  return createUa(address, 5080, (rq, ua) => {
-    if (rq.method === 'INVITE') ua.respond(rq, 200, 'OK', { toTag: `t${Math.random()}`, contact: `sip:c@${address}:5080`, content: SDP_B });
-    else if (rq.method !== 'ACK') ua.respond(rq, 200, 'OK');
-  });
-}
-
 before(async () => {
   dir = writeNetworkConfig({ ip: SW, network: network([{ name: 'carrier-a', address: CARRIER_A }]) });
   sw = new Softswitch(loadConfig(dir, { env: {} }));
   await sw.start();
   (sw.policy as NetworkPolicy).onCdr = (cdr, rec) => cdrs.push({ cdr, rec });
   caller = createUa(CALLER, 5070);
-  carrierA = answering(CARRIER_A);
-  carrierB = answering(CARRIER_B);
+  carrierA = answeringUa(CARRIER_A);
+  carrierB = answeringUa(CARRIER_B);
 });
 
 after(async () => {

@@ -9,7 +9,7 @@ import { loadConfig } from '../../src/config/index.js';
 import { Softswitch } from '../../src/switch.js';
 import { NetworkPolicy, type CallRecord } from '../../src/call/index.js';
 import type { CdrRecord } from '../../src/cdr/index.js';
-import { createUa, invite, ackFor, inDialog, SDP_B, type Ua, type SipMsg } from '../helpers/sip-ua.js';
+import { answeringUa, createUa, invite, ackFor, inDialog, type Ua, type SipMsg } from '../helpers/sip-ua.js';
 
 const SW = '127.0.0.240';
 const CALLER = '127.0.0.241';
@@ -37,10 +37,7 @@ before(async () => {
   await sw.start();
   (sw.policy as NetworkPolicy).onCdr = (cdr, rec) => cdrs.push({ cdr, rec });
   caller = createUa(CALLER, 5070);
-  carrier = createUa(CARRIER, 5080, (rq, ua) => {
-    if (rq.method === 'INVITE') ua.respond(rq, 200, 'OK', { toTag: `t${Math.random()}`, contact: `sip:c@${CARRIER}:5080`, content: SDP_B });
-    else if (rq.method !== 'ACK') ua.respond(rq, 200, 'OK');
-  });
+  carrier = answeringUa(CARRIER);
 });
 
 after(async () => {

@@ -136,3 +136,11 @@ export function calleeRequest(method: string, rq: SipMsg, toTag: string, seq: nu
     },
   };
 }
+
+/** A carrier that answers every INVITE with 200 and SDP (a fresh to-tag each time) and 200s other requests. */
+export function answeringUa(address: string, port = 5080): Ua {
+  return createUa(address, port, (rq, ua) => {
+    if (rq.method === 'INVITE') ua.respond(rq, 200, 'OK', { toTag: `t${Math.random()}`, contact: `sip:c@${address}:${port}`, content: SDP_B });
+    else if (rq.method !== 'ACK') ua.respond(rq, 200, 'OK');
+  });
+}
