@@ -118,9 +118,11 @@ export async function replaceStoredGroupFrom(
 ): Promise<boolean> {
   try {
     await store.db.transaction().execute(async (tx) => {
+      // A write first: on SQLite it takes the write lock (waiting out the CDR writer thread's commits)
+      // before this transaction has read anything, so it cannot fail at once with "database is locked".
+      await tx.deleteFrom('rates').where('rate_group', '=', group).execute();
       const had = await tx.selectFrom('rate_groups').select('name').where('name', '=', group).executeTakeFirst();
       if (!had) await tx.insertInto('rate_groups').values({ name: group }).execute();
-      await tx.deleteFrom('rates').where('rate_group', '=', group).execute();
       let stored = 0;
       for await (const batch of batches) {
         await insertTuples(tx, store, group, batch, (n) => onProgress?.((stored += n)));
