@@ -10,7 +10,7 @@ import { StaticPolicy } from './static-policy.js';
 import { logHealthChange } from './prober.js';
 import type { AttemptOutcome, Authorization, CallRecord, EndReason, RouteCandidate } from './types.js';
 import {
-  RoutingTable, QualityStats, Limiter, LineUsage, GatewayHealth, admitCall, shouldTryNext, mapFailure,
+  RoutingTable, QualityStats, Limiter, LineUsage, GatewayHealth, admitCall, shouldTryNext, mapFailure, minCallSeconds,
   type MappingGatewayPolicy, type RoutingGatewayPolicy, type RouteResult, type AttemptPhase, type EndReason as RouteEndReason,
 } from '../routing/index.js';
 
@@ -333,8 +333,12 @@ export class NetworkPolicy extends StaticPolicy {
     for (const a of call.attempts) if (a.firstProvisionalMono >= 0) this.quality.recordPdd(a.gateway.id, a.firstProvisionalMono - a.startMono, now);
     const last = call.attempts[call.attempts.length - 1];
     if (last && call.answerMono > 0) {
-      this.quality.recordAnswer(last.gateway.id, now);
-      this.quality.recordEnd(last.gateway.id, Math.max(0, call.endMono - call.answerMono), now);
+      const talkMs = Math.max(0, call.endMono - call.answerMono);
+      const minMs = minCallSeconds(call.ingress, last.gateway) * 1000;
+      // A short call (false answer supervision, a call dropped at once) is not an answer for ASR.
+      if (talkMs < minMs) call.ext.shortCall = true;
+      else this.quality.recordAnswer(last.gateway.id, now);
+      this.quality.recordEnd(last.gateway.id, talkMs, now);
     }
   }
 

@@ -54,6 +54,7 @@ const LIST_OF = (fields: readonly FieldSpec[], minItems?: number): FieldType => 
 const UNIQUE_NAME: FieldSpec = { key: 'name', type: NAME, required: true, doc: 'Unique name, shown in CDRs.' };
 const CAPACITY: FieldSpec = { key: 'capacity', type: COUNT(1_000_000, 'calls'), default: 0, doc: 'Most concurrent calls; 0 = unlimited.' };
 const CPS: FieldSpec = { key: 'cps', type: COUNT(100_000, 'calls/s'), default: 0, doc: 'Most new calls per second; 0 = unlimited.' };
+const MIN_CALL: FieldSpec = { key: 'minCallSeconds', type: COUNT(3600, 's'), default: 0, doc: 'Short-call threshold (s): an answered call through this gateway that talks less than this (the larger of the customer\'s and the carrier\'s) counts as not answered in the carrier\'s live ASR (a guard against false answer supervision) and in ssw_gateway_short_calls_total; billing is unchanged. 0 = off.' };
 const MAX_CALL: FieldSpec = { key: 'maxCallSeconds', type: COUNT(604_800, 's'), default: 0, doc: 'Longest a call through this gateway may talk (s), counted from the answer: the switch ends both legs at it (end reason "Gateway max call duration"); 0 = no cap of its own (SS_MAX_CALL_DURATION and the balance still apply).' };
 // Dial-plan patterns are checked by the dial-plan engine; here only that they are one printable word.
 const PATTERN_TEXT: FieldType = { t: 'text', maxLength: 256, pattern: /^[\x21-\x7e]*$/, patternText: 'printable characters, no spaces' };
@@ -146,6 +147,7 @@ export const NETWORK_SPEC: FileSpec = {
         { key: 'locked', type: { t: 'bool' }, default: false, doc: 'A locked gateway\'s calls are refused.' },
         CAPACITY,
         CPS,
+        MIN_CALL,
         MAX_CALL,
         { key: 'allowGroups', type: GROUPS, default: [], doc: 'Routing-gateway groups this customer may use; empty = all.' },
         { key: 'denyGroups', type: GROUPS, default: [], doc: 'Routing-gateway groups this customer may not use.' },
@@ -187,6 +189,7 @@ export const NETWORK_SPEC: FileSpec = {
         { key: 'locked', type: { t: 'bool' }, default: false, doc: 'Locked gateways are skipped.' },
         CAPACITY,
         CPS,
+        MIN_CALL,
         MAX_CALL,
         { key: 'calleeRules', type: DIAL_RULES, default: [], doc: 'Dial plan for the called number sent to this carrier (after rating).' },
         { key: 'callerRules', type: DIAL_RULES, default: [], doc: 'Dial plan for the calling number sent to this carrier (after rating).' },

@@ -44,6 +44,8 @@ export interface MappingGateway {
   readonly capacity: number;
   /** Max new calls per second; 0 = unlimited. */
   readonly cps: number;
+  /** Short-call threshold (s) for the carrier's ASR; 0 = off. */
+  readonly minCallSeconds?: number;
   /** Longest talk time through this gateway (s); 0 = no cap of its own. */
   readonly maxCallSeconds?: number;
   /** Routing-gateway groups this customer may use; empty = all. */
@@ -98,6 +100,8 @@ export interface RoutingGateway {
   readonly locked: boolean;
   readonly capacity: number;
   readonly cps: number;
+  /** Short-call threshold (s) for the carrier's ASR; 0 = off. */
+  readonly minCallSeconds?: number;
   /** Longest talk time through this gateway (s); 0 = no cap of its own. */
   readonly maxCallSeconds?: number;
   readonly calleeRules: readonly DialRule[];

@@ -36,6 +36,7 @@ export const METRIC_DEFS: readonly MetricDef[] = Object.freeze([
   // --- routing gateways (carriers): ASR = answers / attempts, ACD = talk sum / count, PDD histogram
   { name: 'ssw_gateway_attempts_total', type: 'counter', labels: ['routing_gateway'], help: 'INVITEs sent to a routing gateway (one per attempt, failover included); counted when the call ends.', source: 'onCallEnded' },
   { name: 'ssw_gateway_answers_total', type: 'counter', labels: ['routing_gateway'], help: 'Attempts a routing gateway answered (2xx).', source: 'onCallEnded' },
+  { name: 'ssw_gateway_short_calls_total', type: 'counter', labels: ['routing_gateway'], help: 'Answered calls that talked less than the gateways\' minCallSeconds (short calls: not answers for the live ASR; counted in answers_total, which follows the wire).', source: 'onCallEnded' },
   { name: 'ssw_gateway_failures_total', type: 'counter', labels: ['routing_gateway', 'code'], help: 'Attempts a routing gateway did not answer, by its final SIP status (408 = timed out, 0 = abandoned by the caller or the switch).', source: 'onCallEnded' },
   { name: 'ssw_gateway_talk_seconds', type: 'histogram', labels: ['routing_gateway'], buckets: TALK_BUCKETS, help: 'Talk time of answered calls per routing gateway (ACD = sum / count).', source: 'onCallEnded' },
   { name: 'ssw_gateway_pdd_seconds', type: 'histogram', labels: ['routing_gateway'], buckets: PDD_BUCKETS, help: 'Post-dial delay per routing gateway: INVITE sent to the first 18x.', source: 'onCallEnded' },

@@ -58,6 +58,7 @@ export class SswMetrics {
     for (const gw of sw.config.network.routingGateways) {
       this.counter('ssw_gateway_attempts_total').inc({ routing_gateway: gw.name }, 0);
       this.counter('ssw_gateway_answers_total').inc({ routing_gateway: gw.name }, 0);
+      this.counter('ssw_gateway_short_calls_total').inc({ routing_gateway: gw.name }, 0);
     }
     this.#listener = (rec) => this.#callEnded(rec);
     sw.onCallEnded.push(this.#listener);
@@ -273,6 +274,7 @@ export class SswMetrics {
       else if (tookCall) pdd.observe(gw, (rec.answerMono - a.startMono) / 1000);
       if (tookCall) {
         answers.inc(gw);
+        if (rec.ext.shortCall === true) this.counter('ssw_gateway_short_calls_total').inc(gw);
         talk.observe(gw, Math.max(0, rec.endMono - rec.answerMono) / 1000);
       } else {
         failures.inc({ ...gw, code: String(a.status) });

@@ -42,7 +42,10 @@ export function maxCallSeconds(mapping: MappingGatewayPolicy, gw: RoutingGateway
   return caps.length === 0 ? 0 : Math.min(...caps);
 }
 
-/** Shortest billable call (s) the pair asks for: the larger of the two minimums. */
-export function minCallSeconds(mapping: MappingGatewayPolicy, gw: RoutingGatewayPolicy): number {
-  return Math.max(mapping.minCallSeconds, gw.minCallSeconds);
+/**
+ * Short-call threshold (s) of a customer/carrier pair: the larger of the two minCallSeconds. An
+ * answered call that talks less is a short call: not an answer for the carrier's ASR.
+ */
+export function minCallSeconds(mapping: { readonly minCallSeconds?: number }, gw: { readonly minCallSeconds?: number }): number {
+  return Math.max(mapping.minCallSeconds ?? 0, gw.minCallSeconds ?? 0);
 }

@@ -83,7 +83,10 @@ export class QualityStats {
 
   /** An INVITE went out to gateway gw. */
   recordAttempt(gw: number, now: number): void { this.#asr.add(gw, now, 0, 1); }
-  /** The attempt to gw was answered (2xx). */
+  /**
+   * The attempt to gw was answered (2xx). A short call (talk under the gateways' minCallSeconds)
+   * is not recorded as an answer: its attempt stays in the ASR's denominator only.
+   */
   recordAnswer(gw: number, now: number): void { this.#asr.add(gw, now, 1, 0); }
   /** An answered call on gw ended after durationMs of talk. */
   recordEnd(gw: number, durationMs: number, now: number): void { this.#acd.add(gw, now, Math.max(0, durationMs), 1); }

@@ -1,6 +1,8 @@
 // Per-gateway maximum call duration (maxCallSeconds on mapping and routing gateways, VOS3000's
 // "max call duration"): the switch ends both legs at the smallest cap, counted from the answer,
-// and the CDR says why; a gateway without a cap leaves the call alone.
+// and the CDR says why; a gateway without a cap leaves the call alone. minCallSeconds (VOS3000's
+// "min call duration", which we define as the short-call threshold): an answered call that talks
+// less is not an answer for the carrier's live ASR, and is counted in ssw_gateway_short_calls_total.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
@@ -9,6 +11,8 @@ import { loadConfig } from '../../src/config/index.js';
 import { Softswitch } from '../../src/switch.js';
 import { NetworkPolicy, type CallRecord } from '../../src/call/index.js';
 import type { CdrRecord } from '../../src/cdr/index.js';
+import { SswMetrics } from '../../src/metrics/index.js';
+import { parsePromText } from '../metrics/prom-text.js';
 import { answeringUa, createUa, invite, ackFor, inDialog, type Ua, type SipMsg } from '../helpers/sip-ua.js';
 
 const SW = '127.0.0.240';
@@ -19,6 +23,7 @@ let dir: string;
 let sw: Softswitch;
 let caller: Ua;
 let carrier: Ua;
+let metrics: SswMetrics;
 const cdrs: Array<{ cdr: CdrRecord; rec: CallRecord }> = [];
 
 before(async () => {
@@ -30,17 +35,20 @@ before(async () => {
       routingGateways: [
         { name: 'short', address: CARRIER, port: 5080, prefixes: ['441'], maxCallSeconds: 1 },
         { name: 'open', address: CARRIER, port: 5080, prefixes: ['442'] },
+        { name: 'fas', address: CARRIER, port: 5080, prefixes: ['443'], minCallSeconds: 2 },
       ],
     },
   });
   sw = new Softswitch(loadConfig(dir, { env: {} }));
   await sw.start();
   (sw.policy as NetworkPolicy).onCdr = (cdr, rec) => cdrs.push({ cdr, rec });
+  metrics = new SswMetrics(sw);
   caller = createUa(CALLER, 5070);
   carrier = answeringUa(CARRIER);
 });
 
 after(async () => {
+  metrics.close();
   caller.stop();
   carrier.stop();
   await sw.stop(0);
@@ -98,4 +106,35 @@ test('a caller BYE before the cap ends the call normally', async () => {
   assert.equal(status, 200);
   const cdr = await cdrOf('44201');
   assert.equal(cdr.endReason, 'normal-clearing');
+});
+
+test('minCallSeconds: a call under it is a short call (no answer for the carrier\'s ASR), one over it is an answer', async () => {
+  const policy = sw.policy as NetworkPolicy;
+  const fas = sw.config.network.routingGateways.find((g) => g.name === 'fas')!;
+  const open = sw.config.network.routingGateways.find((g) => g.name === 'open')!;
+  const before = { fas: policy.quality.snapshot(fas.id!, performance.now()), open: policy.quality.snapshot(open.id!, performance.now()) };
+  // The same short call (hung up at once) through a carrier with minCallSeconds 2 and one without.
+  for (const number of ['44300', '44202']) {
+    const c = await call(number);
+    assert.equal(c.ok.status, 200);
+    const status = await new Promise<number>((resolve) => caller.send(inDialog('BYE', c.inv, c.ok, 2), (rs) => resolve(rs.status)));
+    assert.equal(status, 200);
+    assert.equal((await cdrOf(number)).endReason, 'normal-clearing');
+  }
+  // A call through 'fas' that talks past 2 s is an answer again.
+  const long = await call('44301');
+  assert.equal(long.ok.status, 200);
+  await new Promise((r) => setTimeout(r, 2100));
+  await new Promise<number>((resolve) => caller.send(inDialog('BYE', long.inv, long.ok, 2), (rs) => resolve(rs.status)));
+  assert.ok((await cdrOf('44301')).holdTimeMs >= 2000);
+  const now = performance.now();
+  const fasQ = policy.quality.snapshot(fas.id!, now);
+  const openQ = policy.quality.snapshot(open.id!, now);
+  assert.equal(fasQ.attempts - before.fas.attempts, 2, 'two attempts on fas');
+  assert.equal(fasQ.answers - before.fas.answers, 1, 'the short call is not an answer, the long one is');
+  assert.equal(openQ.answers - before.open.answers, 1, 'without minCallSeconds the short call is an answer');
+  const scrape = parsePromText(await metrics.text());
+  assert.equal(scrape.get('ssw_gateway_short_calls_total', { routing_gateway: 'fas' }), 1);
+  assert.equal(scrape.get('ssw_gateway_short_calls_total', { routing_gateway: 'open' }), 0);
+  assert.equal(scrape.get('ssw_gateway_answers_total', { routing_gateway: 'fas' }), 2, 'answers_total follows the wire');
 });
