@@ -182,6 +182,7 @@ export const NETWORK_SPEC: FileSpec = {
         { key: 'transport', type: TRANSPORT, default: 'udp', doc: 'Transport to the carrier.' },
         { key: 'localIp', type: { t: 'ip-or-empty' }, default: '', doc: 'Local IP to send from; must be one of server.yaml listen IPs; empty = the first.' },
         { key: 'prefixes', type: { t: 'list', of: { t: 'prefix' }, minItems: 1, unique: true, commaString: true }, required: true, doc: 'Called-number prefixes this carrier takes; "*" = every number. A list or a comma string ("911,112").' },
+        { key: 'prefixStyle', type: { t: 'enum', values: ['continuation', 'terminating'] }, default: 'continuation', doc: 'Prefix mode (VOS3000 "carry through" / "terminate"). continuation: when this gateway cannot deliver the call, gateways matching shorter prefixes are still tried after it. terminating: once this gateway is a candidate, no gateway matching a shorter prefix is tried after it (gateways with a prefix as long or longer still are).' },
         { key: 'prefixPriority', type: COUNT(65535, ''), default: 0, doc: 'Among gateways with the same matching prefix, lower is tried first.' },
         { key: 'priority', type: COUNT(65535, ''), default: 0, doc: 'Gateway priority: lower is tried first.' },
         { key: 'weight', type: COUNT(65535, ''), default: 1, doc: 'Share of traffic among otherwise equal gateways.' },

@@ -92,6 +92,11 @@ export interface RoutingGateway {
   readonly localIp: string;
   /** Digit prefixes this gateway takes; "" (written "*" in files) matches every number. */
   readonly prefixes: readonly string[];
+  /**
+   * VOS3000's prefix mode. continuation ("carry through", the default): when this gateway cannot
+   * deliver the call, gateways matching shorter prefixes are tried after it. terminating: they are not.
+   */
+  readonly prefixStyle?: 'continuation' | 'terminating';
   readonly prefixPriority: number;
   /** Lower value is tried first. */
   readonly priority: number;

@@ -98,8 +98,12 @@ export class RoutingTable {
     const cmp = comparator(steps);
     rows.sort((a, b) => cmp(a.c.keys, b.c.keys));
     const candidates: RouteCandidate[] = [];
+    // Prefix mode: after an offered terminating gateway, shorter prefixes are not tried.
+    let cut = -1;
     const considered: ConsideredGateway[] = rows.map(({ c, rate }) => {
       if (c.filtered !== null) return c;
+      if (c.keys.prefixLength < cut) return { ...c, filtered: 'prefix-terminated' as const };
+      if (c.gateway.prefixStyle === 'terminating' && c.keys.prefixLength > cut) cut = c.keys.prefixLength;
       candidates.push({ gateway: c.gateway, prefix: c.prefix, keys: c.keys, vendorRate: rate });
       return { ...c, rank: candidates.length - 1 };
     });

@@ -95,7 +95,9 @@ export type FilterReason =
   | 'cps-exceeded'
   | 'no-rate'
   | 'max-rate'
-  | 'min-profit';
+  | 'min-profit'
+  /** Its prefix is shorter than that of a terminating (prefixStyle) gateway sorted before it. */
+  | 'prefix-terminated';
 
 /** The seven sort keys of one candidate, in the order they were applied for this call. */
 export interface SortKeys {

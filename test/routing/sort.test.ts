@@ -180,3 +180,31 @@ test('property: candidate order never depends on insertion order', () => {
     { numRuns: 150 },
   );
 });
+
+test('prefix mode: after an offered terminating gateway, shorter prefixes are dropped (VOS3000 "terminate")', () => {
+  const callee = '90080001';
+  const a = gw(1, { prefixes: ['9008'], prefixStyle: 'terminating' });
+  const b = gw(2, { prefixes: ['9008'] });
+  const c = gw(3, { prefixes: ['900'] });
+  const d = gw(4, { prefixes: ['90'] });
+  const r = RoutingTable.build([d, c, b, a]).route(ctx({ callee }), { params: P });
+  assert.deepEqual(r.candidates.map((x) => x.gateway.id), [1, 2], 'the same prefix length still follows, shorter ones do not');
+  assert.deepEqual(r.considered.filter((x) => x.filtered === 'prefix-terminated').map((x) => x.gateway.id), [3, 4]);
+  assert.match(formatExplain(r), /prefix-terminated/);
+  // The default, continuation ("carry through"): every shorter prefix follows.
+  const open = RoutingTable.build([d, c, b, gw(1, { prefixes: ['9008'] })]).route(ctx({ callee }), { params: P });
+  assert.deepEqual(open.candidates.map((x) => x.gateway.id), [1, 2, 3, 4]);
+  // A terminating gateway in the middle cuts only what sorts after it and is shorter than its prefix.
+  const mid = RoutingTable.build([gw(1, { prefixes: ['9008'] }), gw(3, { prefixes: ['900'], prefixStyle: 'terminating' }), d]).route(ctx({ callee }), { params: P });
+  assert.deepEqual(mid.candidates.map((x) => x.gateway.id), [1, 3]);
+});
+
+test('prefix mode: a terminating gateway that is filtered out cuts nothing; one sorted later by strategy cuts only what follows it', () => {
+  const callee = '90080001';
+  const locked = RoutingTable.build([gw(1, { prefixes: ['9008'], prefixStyle: 'terminating', locked: true }), gw(3, { prefixes: ['900'] })]).route(ctx({ callee }), { params: P });
+  assert.deepEqual(locked.candidates.map((x) => x.gateway.id), [3]);
+  // gw 5 (shorter prefix) sorts first by strategy, before the terminating gateway: it stays.
+  const m = mgw({ strategy: { first: ['gold'], second: [] } });
+  const gws = [gw(5, { prefixes: ['90'], groups: ['gold'] }), gw(1, { prefixes: ['9008'], prefixStyle: 'terminating' }), gw(3, { prefixes: ['900'] })];
+  assert.deepEqual(order(gws, ctx({ callee, mapping: m }), { params: P }), [5, 1]);
+});
