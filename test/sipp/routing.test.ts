@@ -33,6 +33,7 @@ const CARRIERS = {
 //   2: 503 -> no answer (2 s INVITE timeout) -> ok      3: 503 -> busy -> ok
 //   4: cap (1 call) -> ok      5: cps (1/s) -> ok      6: 503 -> no answer      7: 503 only
 //   9: cap only      8: nobody
+//   12: 503 (continuation) -> ok (prefix 1)      11: 503 on a terminating prefix: ok's shorter prefix 1 is not tried
 const NETWORK = {
   accounts: [{ id: 'acc', name: 'postpaid', prepaid: false, balance: '0' }],
   mappingGateways: [
@@ -40,10 +41,11 @@ const NETWORK = {
     { name: 'custB', remoteIps: [CUST_B], account: 'acc' },
   ],
   routingGateways: [
-    { name: 'g503', id: 1, address: CARRIERS.g503, port: 5080, prefixes: ['2', '3', '6', '7'], priority: 1 },
+    { name: 'g503', id: 1, address: CARRIERS.g503, port: 5080, prefixes: ['2', '3', '6', '7', '12'], priority: 1 },
+    { name: 'g503t', id: 7, address: CARRIERS.g503, port: 5080, prefixes: ['11'], prefixStyle: 'terminating' },
     { name: 'noanswer', id: 2, address: CARRIERS.noAnswer, port: 5080, prefixes: ['2', '6'], priority: 2, timeouts: { invite: 2 } },
     { name: 'busy', id: 3, address: CARRIERS.busy, port: 5080, prefixes: ['3'], priority: 3 },
-    { name: 'ok', id: 4, address: CARRIERS.ok, port: 5080, prefixes: ['2', '3', '4', '5'], priority: 4 },
+    { name: 'ok', id: 4, address: CARRIERS.ok, port: 5080, prefixes: ['2', '3', '4', '5', '1'], priority: 4 },
     { name: 'cap', id: 5, address: CARRIERS.cap, port: 5080, prefixes: ['4', '9'], priority: 0, capacity: 1 },
     { name: 'cps', id: 6, address: CARRIERS.cps, port: 5080, prefixes: ['5'], priority: 0, cps: 1 },
   ],
@@ -165,6 +167,19 @@ test("all carriers fail with 503: the caller hears 503, or the code its mapping 
   }
   assert.equal(a.callerSipCode, 503);
   assert.equal(b.callerSipCode, 480);
+});
+
+test('prefix mode: after a carrier on a terminating prefix fails, a shorter prefix is not tried; on a continuation prefix it is', async () => {
+  await answered(SW, CUST_A, '1200001');
+  assert.deepEqual(landed('1200001'), { g503: 1, ok: 1 });
+  assert.equal((await sw.cdr('1200001')).gatewaysTried, 2);
+  await refused(SW, CUST_A, '1100001', 503);
+  assert.deepEqual(landed('1100001'), { g503: 1 }, 'ok (prefix 1) is not tried after g503t (prefix 11, terminating)');
+  const cdr = await sw.cdr('1100001');
+  assert.equal(cdr.gatewaysTried, 1);
+  assert.equal(cdr.egressGateway, 'g503t');
+  assert.equal(cdr.endReason, 'callee-failure');
+  assert.equal(cdr.calleeSipCode, 503);
 });
 
 test('no carrier takes the number: 503 No Available Router, no carrier tried', async () => {
