@@ -217,6 +217,9 @@ export class AccountBook {
   readonly #accounts = new Map<string, AccountState>();
   readonly #groups = new Map<string, RateGroup>();
   readonly #reservations = new Map<number, Reservation>();
+  /** Unrated calls' concurrent-call slots: slot id -> the account state it counts on. */
+  readonly #slots = new Map<number, AccountState>();
+  #nextSlot = 1;
   #nextReservation = 1;
   #seq = 0;
 
@@ -333,6 +336,32 @@ export class AccountBook {
     a.active++;
     if (r.pkg !== null) r.pkg.reserved += r.pkgSeconds;
     return this.#grant(r);
+  }
+
+  /**
+   * An unrated call (the account has no rate group, so nothing is charged) takes one of the
+   * account's concurrent-call slots, counted with its rated calls, after the lock and expiry
+   * checks. Returns the slot to give back with vacate().
+   */
+  occupy(accountId: string, now: number): { readonly ok: true; readonly slot: number } | Refusal {
+    const a = this.#accounts.get(accountId);
+    if (a === undefined) return refusal('No such account');
+    if (a.locked) return refusal('Account locked');
+    if (a.expiresAt !== null && now >= a.expiresAt) return refusal('Account expired');
+    if (a.maxConcurrent > 0 && a.active >= a.maxConcurrent) return refusal('Account concurrency limit');
+    const slot = this.#nextSlot++;
+    this.#slots.set(slot, a);
+    a.active++;
+    return { ok: true, slot };
+  }
+
+  /** Gives back an unrated call's slot; false when it was not held. */
+  vacate(slot: number): boolean {
+    const a = this.#slots.get(slot);
+    if (a === undefined) return false;
+    this.#slots.delete(slot);
+    a.active--;
+    return true;
   }
 
   /**

@@ -259,13 +259,10 @@ export class NetworkPolicy extends StaticPolicy {
     if (!acc) return refuse('Account not found', 403);
     if (!acc.rateGroup) {
       // An account without a rate group takes unrated calls (no charge); its lock, expiry and
-      // concurrent-call limit still hold (the book enforces them for rated calls).
-      if (acc.locked) return refuse('Account locked', 403);
-      if (acc.expiresAt !== null && call.startWall >= acc.expiresAt) return refuse('Account expired', 403);
-      if (this.limiter.tryAcquire('account', accountId, { capacity: acc.maxConcurrent, cps: 0 }, monotonicMs()) !== 'ok') {
-        return refuse('Account concurrency limit', 503);
-      }
-      call.ext.accountSlot = true;
+      // concurrent-call limit still hold, the limit counted with its rated calls in the book.
+      const slot = book.occupy(accountId, call.startWall);
+      if (!slot.ok) return refuse(slot.reason, slot.sipStatus);
+      call.ext.accountSlot = slot.slot;
       call.ext.billing = { grant: null, account: accountId } satisfies Billing;
       return { ok: true, maxDurationMs: 0 };
     }
@@ -328,7 +325,7 @@ export class NetworkPolicy extends StaticPolicy {
   #release(call: CallRecord): void {
     const now = monotonicMs();
     if (call.ext.admitted) this.limiter.release('mapping', call.ingress.name);
-    if (call.ext.accountSlot) this.limiter.release('account', call.ingress.account);
+    if (typeof call.ext.accountSlot === 'number') this.#deps.book.vacate(call.ext.accountSlot);
     for (const id of (call.ext.carriers as number[] | undefined) ?? []) this.limiter.release('routing', id);
     for (const a of call.attempts) if (a.firstProvisionalMono >= 0) this.quality.recordPdd(a.gateway.id, a.firstProvisionalMono - a.startMono, now);
     const last = call.attempts[call.attempts.length - 1];

@@ -3,7 +3,7 @@
  * Time is passed in (monotonic ms). Tokens are kept in thousandths so refill is exact integer math.
  */
 
-export type LimitKind = 'mapping' | 'routing' | 'account';
+export type LimitKind = 'mapping' | 'routing';
 export type LimitVerdict = 'ok' | 'capacity-full' | 'cps-exceeded';
 
 export interface Limits {

@@ -99,6 +99,31 @@ test('the per-account concurrency limit refuses the call over the limit', () => 
   granted(b.authorize('c1', '447700', NOW, { maxDurationS: 60 }));
 });
 
+test('unrated calls (occupy) share the concurrency limit with rated calls; lock and expiry refuse them', () => {
+  const b = book();
+  b.addAccount(customer({ balance: money('100'), maxConcurrent: 2 }));
+  const s = b.occupy('c1', NOW);
+  assert.ok(s.ok);
+  const g = granted(b.authorize('c1', '447700', NOW, { maxDurationS: 60 }));
+  assert.equal(b.account('c1')!.activeCalls, 2);
+  const over = b.occupy('c1', NOW);
+  assert.equal(over.ok ? 'ok' : over.reason, 'Account concurrency limit');
+  const rated = b.authorize('c1', '447700', NOW, { maxDurationS: 60 });
+  assert.equal(rated.ok ? 'ok' : rated.reason, 'Account concurrency limit', 'an unrated call holds a slot rated calls see');
+  assert.equal(b.vacate(s.slot), true);
+  assert.equal(b.vacate(s.slot), false, 'a slot is given back once');
+  granted(b.authorize('c1', '447700', NOW, { maxDurationS: 60 }));
+  b.release(g.reservationId);
+  b.updateAccount('c1', { locked: true });
+  const locked = b.occupy('c1', NOW);
+  assert.equal(locked.ok ? 'ok' : locked.reason, 'Account locked');
+  b.updateAccount('c1', { locked: false, expiresAt: NOW });
+  const expired = b.occupy('c1', NOW);
+  assert.equal(expired.ok ? 'ok' : expired.reason, 'Account expired');
+  const missing = b.occupy('nobody', NOW);
+  assert.equal(missing.ok ? 'ok' : missing.reason, 'No such account');
+});
+
 test('100 parallel calls on a small balance never overspend, and settle to exact totals', () => {
   for (const grantSeconds of [null, 7]) {
     const b = book({ grantSeconds });
