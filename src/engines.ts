@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { readNetworkRaw, type Account, type LoadedConfig, type NetworkConfig } from './config/index.js';
 import { effectiveNetwork } from './live-network.js';
-import { AccountBook, RateGroup, billingSettingsFrom, money, parseRateDeck, type BillingSettings } from './billing/index.js';
+import { AccountBook, RateGroup, billingSettingsFrom, money, parseRateDeck, type BillingSettings, type PackageInit } from './billing/index.js';
 import { openStore, resolveStoreUrl, type NetworkChange, type Store } from './store/index.js';
 import { lazySink, openCdrPipeline, type CdrPipeline } from './cdr/index.js';
 import { loadStoredRateGroups } from './rates/index.js';
@@ -58,7 +58,8 @@ export async function openEngines(cfg: LoadedConfig): Promise<Engines> {
   if (store) await loadStoredRateGroups(store, book);
   for (const g of rateGroupsToLoad(book, cfg.dir, network.accounts)) book.setRateGroup(g);
   const balances = store ? await store.ensureAccounts(network.accounts) : new Map<string, bigint>();
-  for (const a of network.accounts) book.addAccount(accountInit(a, balances.get(a.id)));
+  const used = store && network.accounts.some((a) => (a.packages ?? []).length > 0) ? await store.packageUsage() : new Map<string, number>();
+  for (const a of network.accounts) book.addAccount(accountInit(a, balances.get(a.id), used));
   return {
     store, cdr, book, settings, network, changes, rawNetwork,
     async close(drainMs: number) {
@@ -68,11 +69,20 @@ export async function openEngines(cfg: LoadedConfig): Promise<Engines> {
   };
 }
 
-function accountInit(a: Account, stored: bigint | undefined) {
+function accountInit(a: Account, stored: bigint | undefined, used: ReadonlyMap<string, number>) {
   return {
     id: a.id, kind: a.kind, prepaid: a.prepaid, balance: stored ?? money(a.balance), creditLimit: money(a.creditLimit),
     expiresAt: expiryOf(a), locked: a.locked, maxConcurrent: a.capacity, rateGroup: a.rateGroup || null,
+    packages: packagesOf(a, used),
   };
+}
+
+/** The account's configured packages for the book, less what the store says they have given. */
+function packagesOf(a: Account, used: ReadonlyMap<string, number>): PackageInit[] {
+  return (a.packages ?? []).map((p) => ({
+    id: p.id, prefixes: p.prefixes.map((x) => (x === '*' ? '' : x)), freeSeconds: p.freeSeconds,
+    expiresAt: p.expiresAt ? Date.parse(p.expiresAt) : null, usedSeconds: used.get(`${a.id}\u0000${p.id}`) ?? 0,
+  }));
 }
 
 function expiryOf(a: Account): number | null {
@@ -107,7 +117,17 @@ export async function applyAccounts(e: Engines, groups: readonly RateGroup[], pr
       log.error({ err: (err as Error).message }, 'store unavailable: new accounts start at their configured balance');
     }
   }
-  for (const a of added) e.book.addAccount(accountInit(a, balances.get(a.id)));
+  // Packages new to the book start at what the store says they have given already (an id reused).
+  const repackaged = next.filter((a) => isAdded.has(a) ? (a.packages ?? []).length > 0 : JSON.stringify(before.get(a.id)?.packages ?? []) !== JSON.stringify(a.packages ?? []));
+  let used = new Map<string, number>();
+  if (repackaged.length > 0 && e.store) {
+    try {
+      used = await e.store.packageUsage(repackaged.map((a) => a.id));
+    } catch (err) {
+      log.error({ err: (err as Error).message }, 'store unavailable: new packages start unused');
+    }
+  }
+  for (const a of added) e.book.addAccount(accountInit(a, balances.get(a.id), used));
   for (const a of next) {
     if (isAdded.has(a)) continue;
     // An account deleted earlier and now back (still in the book): every field is set again.
@@ -121,6 +141,7 @@ export async function applyAccounts(e: Engines, groups: readonly RateGroup[], pr
     if (old.capacity !== a.capacity) patch.maxConcurrent = a.capacity;
     if (old.rateGroup !== a.rateGroup) patch.rateGroup = a.rateGroup || null;
     if (Object.keys(patch).length > 0) e.book.updateAccount(a.id, patch);
+    if (repackaged.includes(a)) e.book.setPackages(a.id, packagesOf(a, used));
   }
 }
 

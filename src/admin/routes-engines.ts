@@ -119,7 +119,7 @@ export const engineRoutes: RouteModule = (app, ctx) => {
 
   app.get<{ Params: { id: string } }>('/api/v1/accounts/:id', {
     schema: {
-      summary: 'An account: balance, credit limit, reserved by calls in progress, rate group, flags', tags: ['accounts'],
+      summary: 'An account: balance, credit limit, reserved by calls in progress, rate group, flags, packages (free seconds left and reserved)', tags: ['accounts'],
       params: { type: 'object', required: ['id'], properties: { id: { type: 'string' } } },
       response: { 200: { type: 'object', additionalProperties: true }, ...errorResponses(404) },
     },
@@ -128,7 +128,10 @@ export const engineRoutes: RouteModule = (app, ctx) => {
     if (!a) throw adminErrors.notFound(`no account ${JSON.stringify(req.params.id)}`);
     return {
       id: a.id, kind: a.kind, prepaid: a.prepaid, locked: a.locked, rateGroup: a.rateGroup, maxConcurrent: a.maxConcurrent, expiresAt: a.expiresAt,
-      balance: formatMoney(a.balance), creditLimit: formatMoney(a.creditLimit), reserved: formatMoney(a.reserved),
+      balance: formatMoney(a.balance), creditLimit: formatMoney(a.creditLimit), reserved: formatMoney(a.reserved), activeCalls: a.activeCalls,
+      packages: a.packages.map((p) => ({
+        id: p.id, prefixes: p.prefixes.map((x) => x || '*'), freeSeconds: p.freeSeconds, remainingSeconds: p.remainingSeconds, reservedSeconds: p.reservedSeconds, expiresAt: p.expiresAt,
+      })),
     };
   });
 

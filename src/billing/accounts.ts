@@ -25,6 +25,8 @@ export interface PackageInit {
   readonly freeSeconds: number;
   /** Epoch ms after which the package is void; null = never. */
   readonly expiresAt: number | null;
+  /** Seconds already used by earlier calls (read back from the store at start); default 0. */
+  readonly usedSeconds?: number;
 }
 
 export interface AccountInit {
@@ -77,6 +79,7 @@ export interface BalanceSink {
 export interface PackageView {
   readonly id: string;
   readonly prefixes: readonly string[];
+  readonly freeSeconds: number;
   readonly remainingSeconds: number;
   readonly reservedSeconds: number;
   readonly expiresAt: number | null;
@@ -100,6 +103,8 @@ export interface Grant {
   readonly maxBilledSeconds: number;
   readonly reserved: Money;
   readonly packageSeconds: number;
+  /** The package the free seconds come from, or null. */
+  readonly packageId: string | null;
   /** True when `extend` may lengthen the grant (slice mode, the slice was the limit). */
   readonly extendable: boolean;
 }
@@ -155,10 +160,12 @@ export interface AccountBookOptions {
 
 interface PackageState {
   readonly id: string;
-  readonly prefixes: readonly string[];
+  prefixes: readonly string[];
+  freeSeconds: number;
+  /** freeSeconds minus what settled calls used (never below 0). */
   remaining: number;
   reserved: number;
-  readonly expiresAt: number | null;
+  expiresAt: number | null;
 }
 
 interface AccountState {
@@ -287,9 +294,35 @@ export class AccountBook {
     const a = this.#get(accountId);
     if (!Number.isInteger(p.freeSeconds) || p.freeSeconds < 0) throw badAccount(`package ${p.id}: free seconds must be an integer >= 0`);
     if (a.packages.some((q) => q.id === p.id)) throw badAccount(`package ${p.id} exists on ${accountId}`);
-    a.packages.push({ id: p.id, prefixes: [...p.prefixes], remaining: p.freeSeconds, reserved: 0, expiresAt: p.expiresAt });
-    // earliest expiry is used first, so free time that would lapse is not wasted
-    a.packages.sort((x, y) => (x.expiresAt ?? Infinity) - (y.expiresAt ?? Infinity));
+    a.packages.push(packageState(p));
+    sortPackages(a);
+  }
+
+  /**
+   * Puts an account's package list in force (a configuration change): a package it holds already
+   * keeps what calls used and have reserved, with its new free seconds, prefixes and expiry; a new
+   * one starts at freeSeconds - usedSeconds; one no longer listed is dropped (a call holding
+   * seconds of it still settles, and its use is still stored).
+   */
+  setPackages(accountId: string, list: readonly PackageInit[]): void {
+    const a = this.#get(accountId);
+    const ids = new Set<string>();
+    for (const p of list) {
+      if (!Number.isInteger(p.freeSeconds) || p.freeSeconds < 0) throw badAccount(`package ${p.id}: free seconds must be an integer >= 0`);
+      if (ids.has(p.id)) throw badAccount(`package ${p.id} is listed twice on ${accountId}`);
+      ids.add(p.id);
+    }
+    const held = new Map(a.packages.map((q) => [q.id, q]));
+    a.packages = list.map((p) => {
+      const q = held.get(p.id);
+      if (q === undefined) return packageState(p);
+      q.remaining = Math.max(0, q.remaining + p.freeSeconds - q.freeSeconds);
+      q.freeSeconds = p.freeSeconds;
+      q.prefixes = [...p.prefixes];
+      q.expiresAt = p.expiresAt;
+      return q;
+    });
+    sortPackages(a);
   }
 
   /** A snapshot of an account, or undefined. */
@@ -300,7 +333,7 @@ export class AccountBook {
       id: a.id, kind: a.kind, prepaid: a.prepaid, balance: a.balance, creditLimit: a.creditLimit, expiresAt: a.expiresAt,
       locked: a.locked, maxConcurrent: a.maxConcurrent, rateGroup: a.rateGroup, opening: a.opening, reserved: a.reserved,
       available: a.balance + a.creditLimit - a.reserved, activeCalls: a.active,
-      packages: a.packages.map((p) => ({ id: p.id, prefixes: p.prefixes, remainingSeconds: p.remaining, reservedSeconds: p.reserved, expiresAt: p.expiresAt })),
+      packages: a.packages.map((p) => ({ id: p.id, prefixes: p.prefixes, freeSeconds: p.freeSeconds, remainingSeconds: p.remaining, reservedSeconds: p.reserved, expiresAt: p.expiresAt })),
     };
   }
 
@@ -427,7 +460,7 @@ export class AccountBook {
     a.active--;
     if (r.pkg !== null) {
       r.pkg.reserved -= r.pkgSeconds;
-      r.pkg.remaining -= rated.packageSeconds;
+      r.pkg.remaining = Math.max(0, r.pkg.remaining - rated.packageSeconds);
     }
     if (vendorCharge !== null && vendorAccount !== undefined && vendorCharge.cost !== 0n) {
       vendorCharge = { ...vendorCharge, entry: this.#record(vendorAccount, now, 'call', -vendorCharge.cost, `call:${r.id}`, null, 0) };
@@ -465,7 +498,7 @@ export class AccountBook {
     const sliceMs = g === null ? 0 : maxHoldMsFor(r.capS, r.capS, r.settings.holdTimePrecisionMs);
     return {
       ok: true, reservationId: r.id, row: r.row, maxDurationMs: r.maxDurationMs, maxBilledSeconds: r.maxBilledSeconds,
-      reserved: r.money, packageSeconds: r.pkgSeconds,
+      reserved: r.money, packageSeconds: r.pkgSeconds, packageId: r.pkg === null || r.pkgSeconds === 0 ? null : r.pkg.id,
       extendable: g !== null && r.account.prepaid && r.capS < r.hardCapS && r.maxDurationMs >= sliceMs,
     };
   }
@@ -525,6 +558,15 @@ export class AccountBook {
 
 function capOf(settings: BillingSettings, options: AuthorizeOptions): number {
   return Math.min(settings.maxCallDurationS ?? Infinity, options.maxDurationS ?? Infinity);
+}
+
+function packageState(p: PackageInit): PackageState {
+  return { id: p.id, prefixes: [...p.prefixes], freeSeconds: p.freeSeconds, remaining: Math.max(0, p.freeSeconds - (p.usedSeconds ?? 0)), reserved: 0, expiresAt: p.expiresAt };
+}
+
+// The earliest expiry is used first, so free time that would lapse is not wasted.
+function sortPackages(a: AccountState): void {
+  a.packages.sort((x, y) => (x.expiresAt ?? Infinity) - (y.expiresAt ?? Infinity));
 }
 
 function usableSeconds(p: PackageState): number {

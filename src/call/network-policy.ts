@@ -308,7 +308,11 @@ export class NetworkPolicy extends StaticPolicy {
         fee = s.rated.fee;
         billedSeconds = s.rated.billedSeconds;
         ratePrefix = billing.grant.row.prefix;
-        if (fee !== 0n) ledger.push({ account: billing.account, amount: -fee, reason: 'call' });
+        const pkg = s.entry?.packageId ?? null;
+        // A call paid (partly) with package seconds leaves an entry even at no charge: the store sums them.
+        if (fee !== 0n || pkg !== null) {
+          ledger.push({ account: billing.account, amount: -fee, reason: 'call', ...(pkg !== null ? { packageId: pkg, packageSeconds: s.rated.packageSeconds } : {}) });
+        }
       } else log.error({ flowNo: call.flowNo, code: s.code }, 'settle failed');
     }
     const cdr = toCdr(call, holdMs, fee, billedSeconds, ratePrefix);
@@ -356,7 +360,10 @@ export class NetworkPolicy extends StaticPolicy {
       const rated = rateCall(billing.grant.row, holdMs, this.#deps.settings, billing.grant.packageSeconds);
       fee = rated.fee;
       billedSeconds = rated.billedSeconds;
-      if (fee !== 0n) ledger.push({ account: billing.account, amount: -fee, reason: 'call' });
+      const pkg = rated.packageSeconds > 0 ? billing.grant.packageId : null;
+      if (fee !== 0n || pkg !== null) {
+        ledger.push({ account: billing.account, amount: -fee, reason: 'call', ...(pkg !== null ? { packageId: pkg, packageSeconds: rated.packageSeconds } : {}) });
+      }
     }
     const partial = { ...toCdr(call, holdMs, fee, billedSeconds, billing?.grant?.row.prefix ?? ''), endTime: wallClockMs() };
     pipe.checkpoint(call.flowNo, partial, ledger).catch((err) => log.error({ err, flowNo: call.flowNo }, 'checkpoint failed'));

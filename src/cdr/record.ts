@@ -93,4 +93,7 @@ export interface LedgerChange {
   readonly amount: bigint;
   /** e.g. 'call' for a customer debit, 'vendor' for a carrier's cost. */
   readonly reason: string;
+  /** A call's free seconds taken from this package of the account (stored with the entry). */
+  readonly packageId?: string;
+  readonly packageSeconds?: number;
 }

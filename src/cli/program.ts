@@ -161,9 +161,13 @@ export async function runCli(argv: readonly string[], io: CliIo = { out: (s) => 
       const a = await client().request('GET', `/api/v1/accounts/${enc(id)}`);
       const t = o.number ? await client().request('GET', `/api/v1/accounts/${enc(id)}/available-time?number=${enc(o.number)}`) : undefined;
       const h = o.history ? await client().request('GET', `/api/v1/accounts/${enc(id)}/ledger`) : undefined;
+      const { packages, ...flat } = a as { packages?: any[] };
       print({ ...a, ...(t ? { availableTime: t } : {}), ...(h ? { ledger: h.entries } : {}) }, () =>
-        keyValues({ ...a, ...(t ? { [`available to ${o.number}`]: t.ok ? `${t.seconds} s` : `refused: ${t.reason}` } : {}) }) +
-        (h ? table(['TIME', 'REASON', 'AMOUNT', 'BALANCE', 'REF'], (h.entries as any[]).map((e) => [new Date(e.time).toISOString(), e.reason, e.amount, e.balanceAfter, e.ref])) : ''));
+        keyValues({ ...flat, ...(t ? { [`available to ${o.number}`]: t.ok ? `${t.seconds} s` : `refused: ${t.reason}` } : {}) }) +
+        (packages && packages.length > 0
+          ? table(['PACKAGE', 'PREFIXES', 'FREE S', 'LEFT S', 'RESERVED S', 'EXPIRES'], packages.map((p) => [p.id, p.prefixes.join(','), p.freeSeconds, p.remainingSeconds, p.reservedSeconds, p.expiresAt === null ? 'never' : new Date(p.expiresAt).toISOString()]))
+          : '') +
+        (h ? table(['TIME', 'REASON', 'AMOUNT', 'BALANCE', 'PACKAGE S', 'REF'], (h.entries as any[]).map((e) => [new Date(e.time).toISOString(), e.reason, e.amount, e.balanceAfter, e.packageId ? `${e.packageSeconds} (${e.packageId})` : '', e.ref])) : ''));
     });
 
   program.command('recharge <id> <amount>').description('add money to an account (extends its expiry); --request-id makes a retry apply once')

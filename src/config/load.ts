@@ -48,7 +48,7 @@ export const ENV_OVERRIDES: readonly EnvOverride[] = [
 
 /** Cross-field rules the loader enforces beyond each field's own type (listed in docs/configuration.md). */
 export const NETWORK_RULES: readonly string[] = [
-  'Account ids are unique; mapping-gateway names are unique; routing-gateway names are unique.',
+  'Account ids are unique; mapping-gateway names are unique; routing-gateway names are unique; package ids are unique within their account.',
   'A mapping gateway\'s `account` must be the id of an entry in `accounts`.',
   'A remote IP belongs to one mapping gateway only (calls are recognised by source IP).',
   'Routing-gateway ids are unique; gateways without an id get the lowest unused id, in file order.',
@@ -214,6 +214,7 @@ function checkNetwork(raw: unknown, issues: Issues, listen: readonly string[] | 
   unique(phones, 'phones', 'number', 'a number no other phone has');
   unique(phones, 'phones', 'username', 'a user name no other phone has');
   for (const a of accounts) if (a.name === undefined && typeof a.id === 'string') a.name = a.id;
+  accounts.forEach((a, i) => unique((a.packages ?? []) as Obj[], `accounts[${i}].packages`, 'id', 'an id no other package of this account has'));
 
   const accountIds = accounts.map((a) => a.id).filter((id): id is string => typeof id === 'string');
   const ipOwner = new Map<string, number>();

@@ -134,6 +134,17 @@ export const NETWORK_SPEC: FileSpec = {
         { key: 'capacity', type: COUNT(1_000_000, 'calls'), default: 0, doc: 'Most concurrent calls over all its gateways; 0 = unlimited.' },
         { key: 'kind', type: { t: 'enum', values: ['customer', 'clearing'] }, default: 'customer', doc: 'customer: pays for the calls its mapping gateways send; clearing: a carrier (vendor) account whose rate group prices what routing gateways charge us.' },
         { key: 'expiresAt', type: { t: 'datetime' }, default: '', doc: 'From this moment the account makes no calls (end reason "Account expired"); a recharge extends it by SERVER_PAY_DELAY_CUSTOMER_EXPIRE_DAY. Empty = never.' },
+        {
+          key: 'packages',
+          type: LIST_OF([
+            { key: 'id', type: NAME, required: true, doc: 'Package id, unique within the account. Its use is kept in the store by this id: a renewed package takes a new id (e.g. uk-500-2026-12).' },
+            { key: 'prefixes', type: { t: 'list', of: { t: 'prefix' }, minItems: 1, unique: true, commaString: true }, required: true, doc: 'Callee prefixes (after the mapping gateway\'s dial plan) the free seconds cover; "*" = every number. A list or a comma string.' },
+            { key: 'freeSeconds', type: COUNT(1_000_000_000, 's'), required: true, doc: 'Free billed seconds, used before money on calls to those prefixes (billed time per the rate\'s periods; a call that outlasts them pays the rest).' },
+            { key: 'expiresAt', type: { t: 'datetime' }, default: '', doc: 'From this moment the package is void. Empty = never.' },
+          ]),
+          default: [],
+          doc: 'Packages: free minutes on listed prefixes, used before money (the earliest expiring first). What is used is stored with each call\'s ledger entry and survives restarts and reloads.',
+        },
       ]),
       default: [],
       doc: 'Billing accounts.',

@@ -158,6 +158,18 @@ export interface Account {
   readonly kind: 'customer' | 'clearing';
   /** ISO 8601 date-time from which the account makes no calls; '' = never. */
   readonly expiresAt: string;
+  /** Free seconds on listed prefixes, used before money. */
+  readonly packages?: readonly AccountPackage[];
+}
+
+/** A package of free seconds on an account. */
+export interface AccountPackage {
+  readonly id: string;
+  /** Callee prefixes covered; '' (written "*") = every number. */
+  readonly prefixes: readonly string[];
+  readonly freeSeconds: number;
+  /** ISO 8601 date-time from which it is void; '' = never. */
+  readonly expiresAt: string;
 }
 
 /** A SIP phone: registers with digest credentials, calls out on its account, is called by its number. */

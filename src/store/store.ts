@@ -110,6 +110,9 @@ export interface LedgerRow {
   readonly ref: string;
   readonly balanceAfter: bigint;
   readonly time: number;
+  /** Package the entry's free seconds came from ('' = none). */
+  readonly packageId: string;
+  readonly packageSeconds: number;
 }
 
 /** The persistence layer over one back end (embedded SQLite or MySQL/MariaDB); see docs/store.md. */
@@ -321,7 +324,10 @@ export class Store {
       const after = bal.get(w.c.account)! + w.c.amount;
       bal.set(w.c.account, after);
       out.push({ ...w.c, ref: w.ref, balanceAfter: after });
-      return { account: cut(w.c.account, 64), amount: money(w.c.amount), reason: cut(w.c.reason, 32), ref: cut(w.ref, 128), balance_after: money(after), time: w.time };
+      return {
+        account: cut(w.c.account, 64), amount: money(w.c.amount), reason: cut(w.c.reason, 32), ref: cut(w.ref, 128), balance_after: money(after), time: w.time,
+        package_id: cut(w.c.packageId ?? '', 64), package_seconds: w.c.packageSeconds ?? 0,
+      };
     });
     for (let i = 0; i < rows.length; i += 1000) await this.#bulkInsert(tx, 'balance_ledger', rows.slice(i, i + 1000), false);
     await this.#addToBalances(tx, todo, inTable);
@@ -384,8 +390,25 @@ export class Store {
     const rows = await this.#db.selectFrom('balance_ledger').selectAll().where('account', '=', account).orderBy('id').execute();
     return rows.map((r) => ({
       account: String(r.account), amount: BigInt(r.amount), reason: String(r.reason), ref: String(r.ref),
-      balanceAfter: BigInt(r.balance_after), time: Number(r.time),
+      balanceAfter: BigInt(r.balance_after), time: Number(r.time), packageId: String(r.package_id ?? ''), packageSeconds: Number(r.package_seconds ?? 0),
     }));
+  }
+
+  /**
+   * Seconds each package has given so far, summed over the stored ledger: key `account + '\u0000' +
+   * packageId`. `accounts` limits it to those accounts.
+   */
+  async packageUsage(accounts?: readonly string[]): Promise<Map<string, number>> {
+    this.#open();
+    let q = this.#db.selectFrom('balance_ledger').select(['account', 'package_id', (eb) => eb.fn.sum<number | string>('package_seconds').as('used')])
+      .where('package_id', '<>', '').groupBy(['account', 'package_id']);
+    if (accounts !== undefined) {
+      if (accounts.length === 0) return new Map();
+      q = q.where('account', 'in', [...accounts]);
+    }
+    const out = new Map<string, number>();
+    for (const r of await q.execute()) out.set(`${String(r.account)}\u0000${String(r.package_id)}`, Number(r.used));
+    return out;
   }
 
   /** Names of every daily CDR table present, oldest first. */

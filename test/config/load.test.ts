@@ -107,14 +107,15 @@ test('defaults fill every field a file leaves out; server.yaml and params.yaml a
   const [g1, g2] = c.network.routingGateways;
   assert.deepEqual(g1, {
     name: 'up-1', id: 1, address: '198.51.100.1', port: 5060, transport: 'udp', localIp: '', prefixes: ['44', '1'],
-    prefixPriority: 0, priority: 0, weight: 1, groups: [], locked: false, capacity: 0, cps: 0, maxCallSeconds: 0, calleeRules: [], callerRules: [], probeSeconds: 0,
+    prefixStyle: 'continuation', prefixPriority: 0, priority: 0, weight: 1, groups: [], locked: false, capacity: 0, cps: 0, minCallSeconds: 0, maxCallSeconds: 0,
+    calleeRules: [], callerRules: [], probeSeconds: 0,
     timeouts: { invite: 0, trying: 0, sessionProgress: 0, sessionProgressSdp: 0, ringing: 0 },
     account: '', requireRate: false, switchOnCodes: [], schedules: [],
   });
   assert.deepEqual([g2!.id, g2!.address, g2!.transport, g2!.prefixes], [2, '2001:db8::1', 'tcp', ['911', '112']]);
   assert.deepEqual(c.network.accounts[0], {
     id: 'acme', name: 'acme', prepaid: true, balance: '10.50', creditLimit: '0', rateGroup: '', locked: false, capacity: 0,
-    kind: 'customer', expiresAt: '',
+    kind: 'customer', expiresAt: '', packages: [],
   });
   assert.deepEqual(c.network.mappingGateways[0]!.calleeRules, []);
   // Empty files count as "nothing set".

@@ -161,6 +161,24 @@ export function storeContract(name: string, url: string | (() => Promise<string>
     assert.deepEqual(l.map((x) => x.balanceAfter), [before - 5_000_000n, before - 12_000_000n]);
   });
 
+  test(`${name}: package seconds ride on the call's ledger entry, once, and sum per package`, async () => {
+    const c1 = sampleCdr('p-1', T0 + 11 * DAY, { fee: 0n });
+    const c2 = sampleCdr('p-2', T0 + 11 * DAY + 1, { fee: 3_000_000n });
+    const c3 = sampleCdr('p-3', T0 + 11 * DAY + 2, { fee: 0n });
+    const entries = [
+      { cdr: c1, ledger: [{ account: 'pk-1', amount: 0n, reason: 'call', packageId: 'uk', packageSeconds: 60 }] },
+      { cdr: c2, ledger: [{ account: 'pk-1', amount: -3_000_000n, reason: 'call', packageId: 'uk', packageSeconds: 18 }] },
+      { cdr: c3, ledger: [{ account: 'pk-2', amount: 0n, reason: 'call', packageId: 'uk', packageSeconds: 6 }] },
+    ];
+    await store.writeBatch(entries);
+    await store.writeBatch(entries); // a replay gives nothing twice
+    assert.deepEqual(await store.packageUsage(), new Map([['pk-1\u0000uk', 78], ['pk-2\u0000uk', 6]]));
+    assert.deepEqual(await store.packageUsage(['pk-2']), new Map([['pk-2\u0000uk', 6]]));
+    assert.deepEqual(await store.packageUsage([]), new Map());
+    const l = await store.ledger('pk-1');
+    assert.deepEqual(l.map((x) => [x.amount, x.packageId, x.packageSeconds]), [[0n, 'uk', 60], [-3_000_000n, 'uk', 18]]);
+  });
+
   test(`${name}: retention drops whole days older than the limit`, async () => {
     const now = T0 + 10 * DAY;
     const dropped = await store.dropCdrTablesOlderThan(5, now);
