@@ -135,28 +135,51 @@ export const engineRoutes: RouteModule = (app, ctx) => {
     };
   });
 
+  const BALANCE_BODY = (memoRequired: boolean) => ({
+    type: 'object', required: memoRequired ? ['amount', 'memo'] : ['amount'], additionalProperties: false,
+    properties: {
+      amount: { type: 'string', maxLength: 40, description: memoRequired ? 'signed decimal, e.g. "-2.50"' : 'decimal, e.g. "25.00"' },
+      memo: { type: 'string', minLength: memoRequired ? 1 : 0, maxLength: 200 }, requestId: { type: 'string', maxLength: 100 },
+    },
+  });
+  const BALANCE_REPLY = { 200: { type: 'object', properties: { id: { type: 'string' }, balance: { type: 'string' }, expiresAt: { type: ['integer', 'null'] }, applied: { type: 'boolean' } } }, ...errorResponses(400, 403, 404, 503) };
+
+  /** A recharge or an adjustment: stored in the ledger first (durable, idempotent by request id), then in force for calls. */
+  async function moveBalance(id: string, body: { amount: string; memo?: string; requestId?: string }, reason: 'recharge' | 'adjustment') {
+    const e = engines();
+    if (!e.book.account(id)) throw adminErrors.notFound(`no account ${JSON.stringify(id)}`);
+    const m = parseMoney(body.amount);
+    if (reason === 'recharge' && (!m.ok || m.value <= 0n)) throw adminErrors.validation(`amount ${JSON.stringify(body.amount)} is not a positive decimal amount`);
+    if (reason === 'adjustment' && (!m.ok || m.value === 0n)) throw adminErrors.validation(`amount ${JSON.stringify(body.amount)} is not a non-zero signed decimal amount`);
+    const amount = (m as { value: bigint }).value;
+    if (!e.store) throw adminErrors.unavailable(`the store is not reachable: a${reason === 'adjustment' ? 'n adjustment' : ' recharge'} is only taken once it is stored`);
+    const now = Date.now();
+    const memo = body.memo ?? reason;
+    const ref = `${reason}:${body.requestId ?? `${now}-${Math.random().toString(36).slice(2)}`}`;
+    const applied = await e.store.applyLedger([{ account: id, amount, reason, memo }], ref, now);
+    if (applied.length > 0) {
+      if (reason === 'recharge') e.book.recharge(id, amount, now, memo);
+      else e.book.adjust(id, amount, now, memo);
+    }
+    const a = e.book.account(id)!;
+    return { id, balance: formatMoney(a.balance), expiresAt: a.expiresAt, applied: applied.length > 0 };
+  }
+
   app.post<{ Params: { id: string }; Body: { amount: string; memo?: string; requestId?: string } }>('/api/v1/accounts/:id/recharge', {
     schema: {
       summary: 'Add money to an account (extends its expiry by SERVER_PAY_DELAY_CUSTOMER_EXPIRE_DAY); recorded in the ledger. `requestId` makes a retry apply once', tags: ['accounts'],
       params: { type: 'object', required: ['id'], properties: { id: { type: 'string' } } },
-      body: { type: 'object', required: ['amount'], additionalProperties: false, properties: { amount: { type: 'string', maxLength: 40, description: 'decimal, e.g. "25.00"' }, memo: { type: 'string', maxLength: 200 }, requestId: { type: 'string', maxLength: 100 } } },
-      response: { 200: { type: 'object', properties: { id: { type: 'string' }, balance: { type: 'string' }, expiresAt: { type: ['integer', 'null'] }, applied: { type: 'boolean' } } }, ...errorResponses(400, 403, 404, 503) },
+      body: BALANCE_BODY(false), response: BALANCE_REPLY,
     },
-  }, async (req) => {
-    const e = engines();
-    const id = req.params.id;
-    if (!e.book.account(id)) throw adminErrors.notFound(`no account ${JSON.stringify(id)}`);
-    const m = parseMoney(req.body.amount);
-    if (!m.ok || m.value <= 0n) throw adminErrors.validation(`amount ${JSON.stringify(req.body.amount)} is not a positive decimal amount`);
-    if (!e.store) throw adminErrors.unavailable('the store is not reachable: a recharge is only taken once it is stored');
-    const now = Date.now();
-    const ref = `recharge:${req.body.requestId ?? `${now}-${Math.random().toString(36).slice(2)}`}`;
-    // The store first (durable, idempotent by ref), then the balance calls see.
-    const applied = await e.store.applyLedger([{ account: id, amount: m.value, reason: 'recharge' }], ref, now);
-    if (applied.length > 0) e.book.recharge(id, m.value, now, req.body.memo ?? 'recharge');
-    const a = e.book.account(id)!;
-    return { id, balance: formatMoney(a.balance), expiresAt: a.expiresAt, applied: applied.length > 0 };
-  });
+  }, async (req) => moveBalance(req.params.id, req.body, 'recharge'));
+
+  app.post<{ Params: { id: string }; Body: { amount: string; memo: string; requestId?: string } }>('/api/v1/accounts/:id/adjust', {
+    schema: {
+      summary: 'Correct a balance by a signed amount with a memo saying why (expiry unchanged); recorded in the ledger as an adjustment. `requestId` makes a retry apply once', tags: ['accounts'],
+      params: { type: 'object', required: ['id'], properties: { id: { type: 'string' } } },
+      body: BALANCE_BODY(true), response: BALANCE_REPLY,
+    },
+  }, async (req) => moveBalance(req.params.id, req.body, 'adjustment'));
 
   app.get<{ Params: { id: string } }>('/api/v1/accounts/:id/ledger', {
     schema: {

@@ -96,4 +96,6 @@ export interface LedgerChange {
   /** A call's free seconds taken from this package of the account (stored with the entry). */
   readonly packageId?: string;
   readonly packageSeconds?: number;
+  /** Why, in words (a recharge's or an adjustment's memo). */
+  readonly memo?: string;
 }

@@ -167,7 +167,7 @@ export async function runCli(argv: readonly string[], io: CliIo = { out: (s) => 
         (packages && packages.length > 0
           ? table(['PACKAGE', 'PREFIXES', 'FREE S', 'LEFT S', 'RESERVED S', 'EXPIRES'], packages.map((p) => [p.id, p.prefixes.join(','), p.freeSeconds, p.remainingSeconds, p.reservedSeconds, p.expiresAt === null ? 'never' : new Date(p.expiresAt).toISOString()]))
           : '') +
-        (h ? table(['TIME', 'REASON', 'AMOUNT', 'BALANCE', 'PACKAGE S', 'REF'], (h.entries as any[]).map((e) => [new Date(e.time).toISOString(), e.reason, e.amount, e.balanceAfter, e.packageId ? `${e.packageSeconds} (${e.packageId})` : '', e.ref])) : ''));
+        (h ? table(['TIME', 'REASON', 'AMOUNT', 'BALANCE', 'PACKAGE S', 'MEMO', 'REF'], (h.entries as any[]).map((e) => [new Date(e.time).toISOString(), e.reason, e.amount, e.balanceAfter, e.packageId ? `${e.packageSeconds} (${e.packageId})` : '', e.memo, e.ref])) : ''));
     });
 
   program.command('recharge <id> <amount>').description('add money to an account (extends its expiry); --request-id makes a retry apply once')
@@ -175,6 +175,13 @@ export async function runCli(argv: readonly string[], io: CliIo = { out: (s) => 
     .action(async (id: string, amount: string, o: { memo?: string; requestId?: string }) => {
       const r = await client().request('POST', `/api/v1/accounts/${enc(id)}/recharge`, { amount, ...(o.memo ? { memo: o.memo } : {}), ...(o.requestId ? { requestId: o.requestId } : {}) });
       print(r, () => `${r.applied ? 'recharged' : 'already applied'}: ${id} balance ${r.balance}\n`);
+    });
+
+  program.command('adjust <id> <amount>').description('correct a balance by a signed amount (e.g. -2.50), with the reason in --memo; --request-id makes a retry apply once')
+    .requiredOption('--memo <text>', 'why (kept in the ledger)').option('--request-id <id>')
+    .action(async (id: string, amount: string, o: { memo: string; requestId?: string }) => {
+      const r = await client().request('POST', `/api/v1/accounts/${enc(id)}/adjust`, { amount, memo: o.memo, ...(o.requestId ? { requestId: o.requestId } : {}) });
+      print(r, () => `${r.applied ? 'adjusted' : 'already applied'}: ${id} balance ${r.balance}\n`);
     });
 
   addStoreCommands(program, io.out);

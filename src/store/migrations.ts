@@ -133,12 +133,13 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   {
     version: 3,
-    name: 'package seconds in the balance ledger',
+    name: 'package seconds and memos in the balance ledger',
     async up(db) {
       // A call's ledger entry carries the free seconds it took from a package; what a package has
       // given is the sum over its entries, so it is exactly-once with the entry itself.
       await db.schema.alterTable('balance_ledger').addColumn('package_id', name, (c) => c.notNull().defaultTo('')).execute();
       await db.schema.alterTable('balance_ledger').addColumn('package_seconds', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+      await db.schema.alterTable('balance_ledger').addColumn('memo', 'varchar(255)', (c) => c.notNull().defaultTo('')).execute();
       await db.schema.createIndex('balance_ledger_package').ifNotExists().on('balance_ledger').columns(['package_id', 'account']).execute();
     },
   },

@@ -113,6 +113,8 @@ export interface LedgerRow {
   /** Package the entry's free seconds came from ('' = none). */
   readonly packageId: string;
   readonly packageSeconds: number;
+  /** The operator's words for a recharge or an adjustment ('' = none). */
+  readonly memo: string;
 }
 
 /** The persistence layer over one back end (embedded SQLite or MySQL/MariaDB); see docs/store.md. */
@@ -326,7 +328,7 @@ export class Store {
       out.push({ ...w.c, ref: w.ref, balanceAfter: after });
       return {
         account: cut(w.c.account, 64), amount: money(w.c.amount), reason: cut(w.c.reason, 32), ref: cut(w.ref, 128), balance_after: money(after), time: w.time,
-        package_id: cut(w.c.packageId ?? '', 64), package_seconds: w.c.packageSeconds ?? 0,
+        package_id: cut(w.c.packageId ?? '', 64), package_seconds: w.c.packageSeconds ?? 0, memo: cut(w.c.memo ?? '', 255),
       };
     });
     for (let i = 0; i < rows.length; i += 1000) await this.#bulkInsert(tx, 'balance_ledger', rows.slice(i, i + 1000), false);
@@ -391,6 +393,7 @@ export class Store {
     return rows.map((r) => ({
       account: String(r.account), amount: BigInt(r.amount), reason: String(r.reason), ref: String(r.ref),
       balanceAfter: BigInt(r.balance_after), time: Number(r.time), packageId: String(r.package_id ?? ''), packageSeconds: Number(r.package_seconds ?? 0),
+      memo: String(r.memo ?? ''),
     }));
   }
 

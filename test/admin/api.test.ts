@@ -191,7 +191,7 @@ test('the OpenAPI document lists every registered route with its schemas', async
     'DELETE /api/v1/calls/{flowNo}', 'DELETE /api/v1/parameters/{name}', 'GET /api/v1/accounts/{id}', 'GET /api/v1/accounts/{id}/available-time', 'GET /api/v1/accounts/{id}/ledger',
     'GET /api/v1/calls', 'GET /api/v1/cdrs', 'GET /api/v1/cdrs/export', 'GET /api/v1/cdrs/{flowNo}/analysis', 'GET /api/v1/gateways/{kind}/{name}/dialplan', 'GET /api/v1/health',
     'GET /api/v1/network/changes', 'GET /api/v1/openapi.json', 'GET /api/v1/parameters', 'GET /api/v1/parameters/{name}', 'GET /api/v1/performance',
-    'GET /api/v1/routing/explain', 'GET /metrics', 'POST /api/v1/accounts/{id}/recharge', 'POST /api/v1/dialplans/explain', 'POST /api/v1/network/reload',
+    'GET /api/v1/routing/explain', 'GET /metrics', 'POST /api/v1/accounts/{id}/adjust', 'POST /api/v1/accounts/{id}/recharge', 'POST /api/v1/dialplans/explain', 'POST /api/v1/network/reload',
     'PUT /api/v1/gateways/{kind}/{name}/dialplan', 'PUT /api/v1/parameters/{name}', ...network,
     // rate groups, rates, deck import/export (routes-rates.ts)
     'DELETE /api/v1/rate-groups/{name}', 'DELETE /api/v1/rate-groups/{name}/rates/{prefix}', 'GET /api/v1/rate-groups', 'GET /api/v1/rate-groups/{name}/export',

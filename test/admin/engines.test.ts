@@ -172,3 +172,28 @@ test('recharge through the API: stored first, applied once per request id, visib
   const hist = await cli('account', 'pre', '--history');
   assert.match(hist.out, /recharge/);
 });
+
+test('adjustment through the API and the CLI: signed, with its memo stored in the ledger, once per request id; expiry unchanged', async () => {
+  const before = sw.engines!.book.account('pre')!;
+  const r = await admin.api('/api/v1/accounts/pre/adjust', { method: 'POST', body: { amount: '-0.25', memo: 'disputed call 2026-11-28', requestId: 'a-1' } });
+  assert.equal(r.status, 200, r.text);
+  assert.equal(r.body.balance, '1.7500000');
+  assert.equal(r.body.expiresAt, before.expiresAt);
+  assert.equal((await admin.api('/api/v1/accounts/pre/adjust', { method: 'POST', body: { amount: '-0.25', memo: 'disputed call 2026-11-28', requestId: 'a-1' } })).body.applied, false);
+  assert.equal(await sw.engines!.store!.balance('pre'), 17_500_000n);
+  for (const body of [{ amount: '0', memo: 'x' }, { amount: '-1' }, { amount: '-1', memo: '' }, { amount: 'lots', memo: 'x' }]) {
+    const bad = await admin.api('/api/v1/accounts/pre/adjust', { method: 'POST', body });
+    assert.equal(bad.status, 400, JSON.stringify(body));
+  }
+  assert.equal((await admin.api('/api/v1/accounts/nobody/adjust', { method: 'POST', body: { amount: '1', memo: 'x' } })).status, 404);
+  assert.equal((await admin.api('/api/v1/accounts/pre/adjust', { method: 'POST', body: { amount: '1', memo: 'x' }, token: RO_TOKEN })).status, 403);
+  const c = await cli('--json', 'adjust', 'pre', '-0.05', '--memo', 'late fee', '--request-id', 'a-2'); // a negative amount as written
+  assert.equal(c.code, 0, c.err);
+  assert.equal(JSON.parse(c.out).balance, '1.7000000');
+  const h = await admin.api('/api/v1/accounts/pre/ledger');
+  const adj = h.body.entries.filter((e: { reason: string }) => e.reason === 'adjustment');
+  assert.deepEqual(adj.map((e: { amount: string; memo: string }) => [e.amount, e.memo]), [['-0.2500000', 'disputed call 2026-11-28'], ['-0.0500000', 'late fee']]);
+  assert.equal(h.body.entries.find((e: { reason: string }) => e.reason === 'recharge').memo, 'recharge');
+  const hist = await cli('account', 'pre', '--history');
+  assert.match(hist.out, /adjustment\s+-0\.2500000\s+1\.7500000\s+disputed call 2026-11-28/);
+});
