@@ -10,6 +10,7 @@ export {
   findParam,
   parseParam,
   formatParam,
+  appliesOf,
   allowed as describeParamRange,
   type ParamDef,
   type ParamType,
@@ -17,6 +18,10 @@ export {
 } from './params.js';
 export {
   loadConfig,
+  loadParams,
+  loadServer,
+  readParams,
+  type ParamsFile,
   validateNetwork,
   validateServer,
   validateEntity,
@@ -32,4 +37,4 @@ export {
   type LoadOptions,
   type EnvOverride,
 } from './load.js';
-export { SERVER_SPEC, NETWORK_SPEC, PARAMS_SPEC_DOC, describeType, type FieldSpec, type FieldType, type FileSpec } from './schema.js';
+export { LOG_LEVELS, SERVER_SPEC, NETWORK_SPEC, PARAMS_SPEC_DOC, describeType, type FieldSpec, type FieldType, type FileSpec } from './schema.js';

@@ -116,8 +116,10 @@ export interface LedgerRow {
 export class Store {
   readonly kind: StoreKind;
   readonly timeZone: string;
-  readonly maxDayInterval: number;
-  readonly pageSize: number;
+  /** SERVER_QUERY_CDR_MAX_DAY_INTERVAL in force (setQueryLimits changes it live). */
+  maxDayInterval: number;
+  /** SERVER_QUERY_ONE_PAGE_SIZE in force. */
+  pageSize: number;
   readonly schemaVersion: number;
   #db: Kysely<any>;
   #days: DayNamer;
@@ -135,6 +137,12 @@ export class Store {
     this.schemaVersion = version;
     this.maxDayInterval = o.maxDayInterval ?? 31;
     this.pageSize = o.pageSize ?? 10_000;
+  }
+
+  /** A live change of SERVER_QUERY_CDR_MAX_DAY_INTERVAL / SERVER_QUERY_ONE_PAGE_SIZE: the next query is held to them. */
+  setQueryLimits(maxDayInterval: number, pageSize: number): void {
+    this.maxDayInterval = maxDayInterval;
+    this.pageSize = pageSize;
   }
 
   /** Connects, creates the MySQL database if missing, and runs pending migrations. */
