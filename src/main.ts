@@ -71,6 +71,7 @@ async function main(): Promise<void> {
   sw.live.watch((r) => {
     if (!r.ok) refused(r.file, r.error);
   });
+  logger.info({ dir: sw.config.dir }, 'watching network.yaml, params.yaml and server.yaml for changes (SIGHUP re-reads all three)');
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
 }
