@@ -15,6 +15,7 @@ import { loadConfig } from '../../src/config/index.js';
 import { Softswitch } from '../../src/switch.js';
 import { NetworkPolicy } from '../../src/call/index.js';
 import type { CdrRecord } from '../../src/cdr/index.js';
+import { until } from '../helpers/sipp-net.js';
 import { answeringUa, createUa, invite, ackFor, inDialog, type Ua, type SipMsg } from '../helpers/sip-ua.js';
 
 const SW = '127.0.0.110';
@@ -305,10 +306,8 @@ test('the file watcher reloads params.yaml when it changes', async () => {
   const seen: any[] = [];
   sw.live.watch((r) => seen.push(r));
   writeParams({ SS_GATEWAY_SWITCH_LIMIT: 2, SS_SIP_TIMEOUT_INVITE: 1 });
-  const end = Date.now() + 5000;
-  while (!seen.some((r) => r.ok && r.update.applied.length > 0) && Date.now() < end) await new Promise((res) => setTimeout(res, 50));
+  await until(() => seen.some((r) => r.ok && r.update.applied.length > 0), 5000, 'the watcher reloading the file');
   const r = seen.find((x) => x.ok && x.update.applied.length > 0);
-  assert.ok(r, 'the watcher reloaded the file');
   assert.equal(r.file, 'params.yaml');
   assert.deepEqual(r.update.applied, [{ name: 'SS_GATEWAY_SWITCH_LIMIT', from: '3', to: '2' }]);
   assert.equal(sw.b2bua.params.numOrNull('SS_GATEWAY_SWITCH_LIMIT'), 2);

@@ -11,6 +11,7 @@ import { writeConfig } from '../helpers/switch.js';
 import { spawnSwitch, MAIN, ROOT } from '../helpers/process.js';
 import { createUa, invite, ackFor, inDialog, type SipMsg } from '../helpers/sip-ua.js';
 import { rawExchange, rawInvite, statusOf } from '../helpers/raw.js';
+import { until } from '../helpers/sipp-net.js';
 
 function runMain(configDir: string): Promise<{ code: number | null; stderr: string }> {
   return new Promise((resolve) => {
@@ -103,13 +104,7 @@ test('SIGHUP re-reads params.yaml and server.yaml: live values apply and are log
   linkSync(join(dir, 'params.yaml'), join(dir, 'params-edit'));
   linkSync(join(dir, 'server.yaml'), join(dir, 'server-edit'));
   const proc = await spawnSwitch(dir);
-  const waitFor = async (re: RegExp, what: string) => {
-    const end = Date.now() + 5000;
-    while (!re.test(proc.output())) {
-      if (Date.now() > end) throw new Error(`no log line for ${what}:\n${proc.output().slice(-3000)}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  };
+  const waitFor = (re: RegExp, what: string) => until(() => re.test(proc.output()), 5000, `a log line for ${what}`);
   try {
     await waitFor(/SIGHUP re-reads all three/, 'the signal handler in place');
     writeFileSync(join(dir, 'params-edit'), 'SS_GATEWAY_SWITCH_LIMIT: 3\nSSW_TIME_ZONE: Asia/Tokyo\n');
@@ -151,12 +146,9 @@ test('an edit of params.yaml is picked up by the file watcher of a running switc
   const proc = await spawnSwitch(dir);
   try {
     // The watchers start right after SIP listens; an edit before that would go unseen.
-    let end = Date.now() + 5000;
-    while (!proc.output().includes('for changes (SIGHUP re-reads all three)') && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
+    await until(() => proc.output().includes('for changes (SIGHUP re-reads all three)'), 5000, 'the watchers in place');
     writeFileSync(join(dir, 'params.yaml'), 'SS_SIP_TIMEOUT_INVITE: 4\n');
-    end = Date.now() + 5000;
-    while (!/"applied":\["SS_SIP_TIMEOUT_INVITE: 10 -> 4"\]/.test(proc.output()) && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
-    assert.match(proc.output(), /"applied":\["SS_SIP_TIMEOUT_INVITE: 10 -> 4"\]/);
+    await until(() => /"applied":\["SS_SIP_TIMEOUT_INVITE: 10 -> 4"\]/.test(proc.output()), 5000, 'the reload by the watcher');
   } finally {
     await proc.stop();
     rmSync(dir, { recursive: true, force: true });
