@@ -123,6 +123,11 @@ export class LiveConfig {
   readonly #initialLogLevel: string;
   /** Environment for server.yaml's overrides on reload (SSW_SIP_IP, SSW_DB_URL, ...). */
   env: Readonly<Record<string, string | undefined>> = process.env;
+  /** File reloads by outcome, for metrics: something applied, nothing changed, refused (bad file). */
+  readonly reloads: Record<'params.yaml' | 'server.yaml', { applied: number; unchanged: number; refused: number }> = {
+    'params.yaml': { applied: 0, unchanged: 0, refused: 0 },
+    'server.yaml': { applied: 0, unchanged: 0, refused: 0 },
+  };
 
   constructor(sw: Softswitch, config: LoadedConfig) {
     this.#sw = sw;
@@ -183,8 +188,17 @@ export class LiveConfig {
    * overrides laid over it, restart-only changes kept for the restart.
    */
   reloadParams(): ParamsUpdate {
-    const { set, names } = loadParams(this.#dir);
-    const u = this.#update(join(this.#dir, 'params.yaml'), set, new Set(names), false);
+    const count = this.reloads['params.yaml'];
+    let file: { set: ParamSet; names: readonly string[] };
+    try {
+      file = loadParams(this.#dir);
+    } catch (err) {
+      count.refused++;
+      throw err;
+    }
+    const u = this.#update(join(this.#dir, 'params.yaml'), file.set, new Set(file.names), false);
+    if (u.applied.length > 0) count.applied++;
+    else count.unchanged++;
     this.#log(u);
     return u;
   }
@@ -237,7 +251,14 @@ export class LiveConfig {
    * listed as pending a restart.
    */
   reloadServer(): ServerUpdate {
-    const next = loadServer(this.#dir, this.env);
+    const count = this.reloads['server.yaml'];
+    let next: ServerConfig;
+    try {
+      next = loadServer(this.#dir, this.env);
+    } catch (err) {
+      count.refused++;
+      throw err;
+    }
     const prev = this.#server;
     const applied: ValueChange[] = [];
     const merged: Record<string, unknown> = { ...prev };
@@ -254,6 +275,8 @@ export class LiveConfig {
     this.#server = Object.freeze(merged) as unknown as ServerConfig;
     this.#applyServer(this.#server, prev);
     const u: ServerUpdate = { source: join(this.#dir, 'server.yaml'), applied, pendingRestart: this.pendingServer() };
+    if (applied.length > 0) count.applied++;
+    else count.unchanged++;
     if (applied.length > 0) log.info({ file: u.source, applied }, 'server settings reloaded');
     else log.info({ file: u.source }, 'server.yaml reloaded: no live setting changed');
     for (const p of u.pendingRestart) log.warn({ file: u.source, field: p.name, inForce: p.from, file_value: p.to, why: p.why }, `server.yaml: ${p.name} needs a restart; ${p.from} stays in force until then`);

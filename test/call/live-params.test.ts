@@ -313,3 +313,15 @@ test('the file watcher reloads params.yaml when it changes', async () => {
   assert.equal(sw.b2bua.params.numOrNull('SS_GATEWAY_SWITCH_LIMIT'), 2);
   sw.live.close();
 });
+
+test('metrics count the reloads by file and result, and what waits for a restart', async () => {
+  writeParams({ SS_GATEWAY_SWITCH_LIMIT: 2, SS_SIP_TIMEOUT_INVITE: 1, SSW_TIME_ZONE: 'Asia/Tokyo' });
+  sw.live.reloadParams();
+  const m = await admin.api('/metrics');
+  assert.equal(m.status, 200);
+  // Two refused params.yaml reloads (a bad value, broken YAML) and one refused server.yaml earlier in this file.
+  assert.match(m.text, /^ssw_config_reloads_total\{file="params\.yaml",result="refused"\} 2$/m);
+  assert.match(m.text, /^ssw_config_reloads_total\{file="server\.yaml",result="refused"\} 1$/m);
+  assert.match(m.text, /^ssw_config_reloads_total\{file="params\.yaml",result="applied"\} \d+$/m);
+  assert.match(m.text, /^ssw_config_pending_restart 1$/m);
+});
