@@ -6,6 +6,7 @@
 // server.yaml's live fields apply (the Server header on the wire), the rest are listed.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import dgram from 'node:dgram';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
@@ -44,7 +45,10 @@ let caller: Ua;
 let c1: Ua;
 let c2: Ua;
 let c3: Ua;
-let silent: Ua;
+/** A carrier that never answers, on a raw socket: it records every retransmission (a SIP stack would absorb them). */
+let silent: dgram.Socket;
+const silentLog: Array<{ at: number; text: string }> = [];
+const silentInvites = (n: string) => silentLog.filter((m) => m.text.startsWith(`INVITE sip:${n}@`));
 const cdrs: CdrRecord[] = [];
 let seq = 0;
 
@@ -67,11 +71,14 @@ before(async () => {
   c1 = refusing(C1);
   c2 = refusing(C2);
   c3 = answeringUa(C3);
-  silent = createUa(SILENT, 5080, () => {});
+  silent = dgram.createSocket('udp4');
+  silent.on('message', (b) => silentLog.push({ at: Date.now(), text: b.toString('latin1') }));
+  await new Promise<void>((r) => silent.bind(5080, SILENT, () => r()));
 });
 
 after(async () => {
-  for (const u of [caller, c1, c2, c3, silent]) u.stop();
+  for (const u of [caller, c1, c2, c3]) u.stop();
+  silent.close();
   await admin.cleanup();
   await sw.stop(0);
   rmSync(dir, { recursive: true, force: true });
@@ -132,7 +139,7 @@ test('SS_GATEWAY_SWITCH_LIMIT 1 -> 3 in params.yaml + reload: the next call fail
 test('a call in progress keeps the INVITE timeout it started with; a call after the reload waits the new one', async () => {
   const n1 = number('55');
   const c = call(n1);
-  await silent.waitRequest((rq) => rq.method === 'INVITE' && rq.uri.startsWith(`sip:${n1}@`));
+  await until(() => silentInvites(n1).length > 0, 5000, 'the INVITE at the silent carrier');
   writeParams({ SS_GATEWAY_SWITCH_LIMIT: 3, SS_SIP_TIMEOUT_INVITE: 30 });
   const r = await admin.api('/api/v1/parameters/reload', { method: 'POST' });
   assert.deepEqual(r.body.applied, [{ name: 'SS_SIP_TIMEOUT_INVITE', from: '1', to: '30' }]);
@@ -144,7 +151,7 @@ test('a call in progress keeps the INVITE timeout it started with; a call after 
 
   const n2 = number('55');
   const c2call = call(n2);
-  await silent.waitRequest((rq) => rq.method === 'INVITE' && rq.uri.startsWith(`sip:${n2}@`));
+  await until(() => silentInvites(n2).length > 0, 5000, 'the INVITE at the silent carrier');
   await new Promise((res) => setTimeout(res, 2500));
   assert.equal(invitesFor(c3, n2), 0, 'a new call waits the 30 s now in force');
   // Release it through the API (both legs); the caller hears the end.
@@ -153,6 +160,35 @@ test('a call in progress keeps the INVITE timeout it started with; a call after 
   assert.ok(flow, 'the call is listed in progress');
   assert.equal((await admin.api(`/api/v1/calls/${flow.flowNo}`, { method: 'DELETE' })).status, 200);
   assert.ok((await c2call.done).final.status >= 400);
+});
+
+test('a SIP transaction keeps the retransmission schedule it began with; the next one takes the new schedule', async () => {
+  // 200 ms between resends, and an INVITE timeout longer than the whole schedule (Timer B ends it after 1 s).
+  writeParams({ SS_GATEWAY_SWITCH_LIMIT: 3, SS_SIP_TIMEOUT_INVITE: 30, SS_SIP_RESEND_INTERVAL: '0.2,0.2,0.2,0.2,0.2' });
+  sw.live.reloadParams();
+  const n1 = number('55');
+  const a = call(n1);
+  await until(() => silentInvites(n1).length > 0, 5000, 'the first INVITE');
+  writeParams({ SS_GATEWAY_SWITCH_LIMIT: 3, SS_SIP_TIMEOUT_INVITE: 30, SS_SIP_RESEND_INTERVAL: '4,4' });
+  assert.deepEqual(sw.live.reloadParams().applied.map((c) => c.name), ['SS_SIP_RESEND_INTERVAL']);
+  const ra = await a.done;
+  assert.equal(ra.final.status, 200, 'Timer B of its own schedule moved it on to c3');
+  const times = silentInvites(n1).map((m) => m.at);
+  assert.equal(times.length, 5, 'the first send and 4 resends of the 0.2 s schedule');
+  assert.ok(times[4]! - times[0]! < 1500, `resends 200 ms apart (${times.map((t) => t - times[0]!).join(', ')} ms)`);
+  await bye(a.inv, ra.final);
+
+  const n2 = number('55');
+  const b = call(n2);
+  await until(() => silentInvites(n2).length > 0, 5000, 'the first INVITE');
+  await new Promise((res) => setTimeout(res, 1500));
+  assert.equal(silentInvites(n2).length, 1, 'no resend within 1.5 s: the new call waits 4 s');
+  const list = await admin.api('/api/v1/calls');
+  const flow = (list.body.calls as any[]).find((x) => x.callee.received === n2);
+  await admin.api(`/api/v1/calls/${flow.flowNo}`, { method: 'DELETE' });
+  await b.done;
+  writeParams({ SS_GATEWAY_SWITCH_LIMIT: 3, SS_SIP_TIMEOUT_INVITE: 30 });
+  sw.live.reloadParams();
 });
 
 test('a bad value is refused with the start-up message (file, parameter, range) and nothing changes', async () => {
