@@ -47,13 +47,13 @@ export interface ParamsUpdateView extends ParamsUpdate {
  */
 export class ParamAdmin {
   readonly #sw: Softswitch;
+  /** Where params-overrides.json lives. */
+  readonly dataDir: string;
 
   constructor(sw: Softswitch, dataDir: string) {
     this.#sw = sw;
     this.dataDir = dataDir;
   }
-
-  readonly dataDir: string;
 
   /** Applies the persisted overrides to the switch (throws SSW_ERR_ADMIN_PARAM_OVERRIDES naming a bad entry). */
   applyPersisted(): void {

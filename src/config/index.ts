@@ -1,7 +1,8 @@
 /**
- * The config room's door. Load once at start with loadConfig(); read parameters through
- * LoadedConfig.paramSet; a live change validates through validateNetwork/ParamSet.with and
- * produces new frozen objects (calls in progress keep the ones they started with).
+ * The config room's door. Load once at start with loadConfig(); a live change re-reads one file
+ * with the same checks (loadParams, loadServer, validateNetwork, ParamSet.with) and produces new
+ * frozen objects (calls in progress keep the ones they started with). The parameters in force
+ * at run time are the switch's (src/live-config.ts), not LoadedConfig.paramSet.
  */
 export type * from './types.js';
 export {
