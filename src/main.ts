@@ -31,7 +31,7 @@ async function main(): Promise<void> {
       process.exit(1);
     }
     stopping = true;
-    logger.info({ signal, activeCalls: sw.b2bua.calls.size, drainSeconds: sw.config.server.drainSeconds }, 'draining: new calls get 503');
+    logger.info({ signal, activeCalls: sw.b2bua.calls.size, drainSeconds: sw.live.server.drainSeconds }, 'draining: new calls get 503');
     sw.stop().then(
       async () => {
         await admin?.close();
@@ -50,10 +50,28 @@ async function main(): Promise<void> {
     if (r.ok) logger.info(r.swap, 'network reloaded');
     else logger.error({ code: isSswError(r.error) ? r.error.code : undefined, err: r.error.message }, 'network reload refused; the network in force stays');
   };
+  // params.yaml and server.yaml the same way (POST /api/v1/parameters/reload, /api/v1/server/reload):
+  // LiveConfig logs what it applied and what waits for a restart; a refusal is logged here.
+  const refused = (file: string, error: Error) =>
+    logger.error({ file, code: isSswError(error) ? error.code : undefined, err: error.message }, `${file} reload refused; the values in force stay`);
+  const reloadSettings = () => {
+    for (const [file, reload] of [['params.yaml', () => sw.live.reloadParams()], ['server.yaml', () => sw.live.reloadServer()]] as const) {
+      try {
+        reload();
+      } catch (err) {
+        refused(file, err as Error);
+      }
+    }
+  };
   process.on('SIGHUP', () => {
+    reloadSettings();
     sw.reloadNetwork().then((swap) => reloaded({ ok: true, swap }), (error: Error) => reloaded({ ok: false, error }));
   });
   sw.watchNetworkFile(reloaded);
+  sw.live.watch((r) => {
+    if (!r.ok) refused(r.file, r.error);
+  });
+  logger.info({ dir: sw.config.dir }, 'watching network.yaml, params.yaml and server.yaml for changes (SIGHUP re-reads all three)');
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
 }

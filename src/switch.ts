@@ -6,6 +6,7 @@ import { TimerWheel, TransactionLayer, TransportLayer, timerConfig, type Inbound
 import { B2bua, GatewayProber, NetworkPolicy, type CallPolicy, type CallRecord } from './call/index.js';
 import { applyAccounts, openEngines, rateGroupsToLoad, type Engines } from './engines.js';
 import { mergeNetwork, validateNetworkOffThread } from './live-network.js';
+import { LiveConfig } from './live-config.js';
 import type { NetworkChange } from './store/index.js';
 import type { RateGroup } from './billing/index.js';
 import { PhonePolicy, PhoneService } from './phones/index.js';
@@ -57,7 +58,7 @@ export interface SwitchCounters {
 
 /** A running softswitch: sockets, transactions, the B2BUA and its policy, assembled from a config. */
 export class Softswitch {
-  /** The configuration in force; a network swap replaces it (server and parameters stay). */
+  /** The configuration: the network in force (a network swap replaces it); parameters and server settings in force are in `live`. */
   config: LoadedConfig;
   readonly parser: SipParser;
   readonly wheel: TimerWheel;
@@ -72,6 +73,8 @@ export class Softswitch {
   /** OPTIONS probing of routing gateways with probeSeconds > 0. */
   prober: GatewayProber | null = null;
   readonly counters: SwitchCounters = { parseErrors: 0, parseErrorsAnswered: 0 };
+  /** The parameters and server settings in force, reloaded live (params.yaml, server.yaml, the admin API). */
+  readonly live: LiveConfig;
   /** Listeners told of every ended call after the policy's callEnded (metrics, admin); they must not throw. */
   readonly onCallEnded: Array<(rec: CallRecord) => void> = [];
   #stopped = false;
@@ -104,12 +107,14 @@ export class Softswitch {
     // Until start() opens the engines, no call can arrive (no socket is bound yet).
     this.policy = opts.policy ? this.#tap(opts.policy) : REFUSE_ALL;
     this.b2bua = new B2bua({ tx: this.tx, transport: this.transport, wheel: this.wheel, policy: this.policy, params });
+    this.live = new LiveConfig(this, config);
   }
 
   /** Binds every listen address and starts the timers. */
   async start(): Promise<void> {
     if (this.#ownPolicy) {
-      this.engines = await openEngines(this.config);
+      // The parameters in force: the file's, with the admin API's persisted overrides if applied already.
+      this.engines = await openEngines({ ...this.config, paramSet: this.live.params });
       const e = this.engines;
       if (e.network !== this.config.network) this.config = deepFreeze({ ...this.config, network: e.network });
       this.#changes = e.changes;
@@ -124,6 +129,7 @@ export class Softswitch {
       this.b2bua.policy = this.policy;
       this.prober = new GatewayProber(this.config.network.routingGateways, { tx: this.tx, transport: this.transport, wheel: this.wheel, health: policy.health });
     }
+    this.live.attach();
     await this.transport.start();
     this.#started = true;
     this.prober?.start();
@@ -139,9 +145,10 @@ export class Softswitch {
    * Graceful stop: new calls get 503 with Retry-After, active calls may finish for drainMs, the rest
    * are hung up, then the sockets close. Nothing is left listening.
    */
-  async stop(drainMs = this.config.server.drainSeconds * 1000): Promise<void> {
+  async stop(drainMs = this.live.server.drainSeconds * 1000): Promise<void> {
     if (this.#stopped) return;
     this.#stopped = true;
+    this.live.close();
     this.#watcher?.close();
     this.#watcher = null;
     this.prober?.stop();

@@ -1,12 +1,10 @@
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { ParamSet, PARAM_DEFS, findParam, formatParam, parseParam, describeParamRange, type ParamDef, type ParamValue } from '../config/index.js';
-import { timerConfig } from '../sip/index.js';
+import { ParamSet, findParam, formatParam, parseParam, describeParamRange, type ParamDef, type ParamValue } from '../config/index.js';
+import { OVERRIDES_FILE, type ParamState, type ParamsUpdate, type ServerFieldState, type ServerUpdate } from '../live-config.js';
 import { isSswError } from '../util/errors.js';
 import type { Softswitch } from '../switch.js';
 import { adminErrors } from './errors.js';
 
-export const OVERRIDES_FILE = 'params-overrides.json';
+export { OVERRIDES_FILE };
 
 /** One parameter as the API shows it. */
 export interface ParamView {
@@ -27,69 +25,87 @@ export interface ParamView {
   nullable: boolean;
   /** Where the value in force comes from: the registry default, params.yaml, or the admin API. */
   source: 'default' | 'file' | 'api';
+  /** 'live': a change applies to new calls at once; 'restart': it waits for a restart. */
+  applies: 'live' | 'restart';
+  /** A restart-only parameter's new value, waiting for the restart (the value above stays in force). */
+  pending?: ParamValue;
+  pendingText?: string;
+  /** Why a restart-only parameter needs the restart. */
+  restartWhy?: string;
+}
+
+/** A reload or change as the API answers it. */
+export interface ParamsUpdateView extends ParamsUpdate {
+  /** Parameters changed for new calls (names), then what waits for a restart. */
+  readonly message: string;
 }
 
 /**
- * Live parameter changes: validated through the registry, swapped into the B2BUA for new calls
- * (calls in progress keep their set), persisted to `<dataDir>/params-overrides.json` as the
- * operator would write them, and re-applied at the next start.
+ * The admin API's side of the live parameters (Softswitch.live): views for the API, the one-name
+ * change and reset (persisted to `<dataDir>/params-overrides.json`, re-applied at the next
+ * start), and the reload of params.yaml and server.yaml.
  */
 export class ParamAdmin {
   readonly #sw: Softswitch;
-  readonly #path: string;
-  readonly #overrides: Record<string, string>;
+  /** Where params-overrides.json lives. */
+  readonly dataDir: string;
 
   constructor(sw: Softswitch, dataDir: string) {
     this.#sw = sw;
-    this.#path = join(dataDir, OVERRIDES_FILE);
-    this.#overrides = readOverrides(this.#path);
+    this.dataDir = dataDir;
   }
 
   /** Applies the persisted overrides to the switch (throws SSW_ERR_ADMIN_PARAM_OVERRIDES naming a bad entry). */
   applyPersisted(): void {
-    let set = this.#sw.b2bua.params;
-    for (const [name, raw] of Object.entries(this.#overrides)) {
-      try {
-        set = set.with(name, raw);
-      } catch (err) {
-        throw adminErrors.overrides(`${this.#path}: ${isSswError(err) ? err.message : String(err)} (fix or remove the entry)`);
-      }
-    }
-    this.#install(set);
+    this.#sw.live.useOverridesFile(this.dataDir);
   }
 
   list(): ParamView[] {
-    return PARAM_DEFS.map((d) => this.#view(d));
+    return this.#sw.live.paramStates().map(view);
   }
 
   /** One parameter's view; throws SSW_ERR_ADMIN_UNKNOWN_PARAM with a suggestion. */
   get(name: string): ParamView {
-    return this.#view(this.#def(name));
+    this.#def(name);
+    return view(this.#sw.live.paramState(name)!);
   }
 
-  /** Changes a parameter for new calls and persists it; throws SSW_ERR_ADMIN_PARAM_INVALID naming the range. */
+  /**
+   * Changes a parameter and persists it: a live one for new calls at once, a restart-only one at the
+   * next start (the view's `pending`); throws SSW_ERR_ADMIN_PARAM_INVALID naming the range.
+   */
   set(name: string, raw: unknown): ParamView {
     const def = this.#def(name);
-    let next: ParamSet;
     try {
-      next = this.#sw.b2bua.params.with(name, raw);
+      this.#sw.live.setOverride(name, raw);
     } catch (err) {
-      throw adminErrors.paramInvalid(isSswError(err) ? err.message : String(err), { param: name, range: describeParamRange(def) });
+      if (isSswError(err) && err.code === 'SSW_ERR_CONFIG_PARAM') throw adminErrors.paramInvalid(err.message, { param: name, range: describeParamRange(def) });
+      throw err;
     }
-    this.#overrides[name] = formatParam(def, next.get(name));
-    this.#persist();
-    this.#install(next);
-    return this.#view(def);
+    return this.get(name);
   }
 
   /** Drops the API override: the value from params.yaml (or the default) is in force again for new calls. */
   reset(name: string): ParamView {
-    const def = this.#def(name);
-    const next = this.#sw.b2bua.params.with(name, this.#sw.config.paramSet.get(name));
-    delete this.#overrides[name];
-    this.#persist();
-    this.#install(next);
-    return this.#view(def);
+    this.#def(name);
+    this.#sw.live.resetOverride(name);
+    return this.get(name);
+  }
+
+  /** Re-reads params.yaml (as SIGHUP does); a bad file throws SSW_ERR_CONFIG_PARAM (400) and changes nothing. */
+  reload(): ParamsUpdateView {
+    return withMessage(this.#sw.live.reloadParams());
+  }
+
+  /** server.yaml fields in force. */
+  server(): { fields: ServerFieldState[] } {
+    return { fields: this.#sw.live.serverStates() };
+  }
+
+  /** Re-reads server.yaml; a bad file throws SSW_ERR_CONFIG_INVALID (400) and changes nothing. */
+  reloadServer(): ServerUpdate & { message: string } {
+    const u = this.#sw.live.reloadServer();
+    return { ...u, message: describe(u.applied.map((c) => c.name), u.pendingRestart.map((p) => p.name)) };
   }
 
   #def(name: string): ParamDef {
@@ -101,51 +117,35 @@ export class ParamAdmin {
     }
     return def;
   }
-
-  #install(set: ParamSet): void {
-    const sw = this.#sw;
-    sw.b2bua.params = set;
-    // The transaction layer took its retransmission schedule at construction: hand it the new one.
-    sw.tx.timers = timerConfig(set.list('SS_SIP_RESEND_INTERVAL'));
-  }
-
-  #view(d: ParamDef): ParamView {
-    const value = this.#sw.b2bua.params.get(d.name);
-    const dflt = ParamSet.defaults().get(d.name);
-    const fileValue = this.#sw.config.paramSet.get(d.name);
-    const source = d.name in this.#overrides ? 'api' : formatParam(d, fileValue) !== formatParam(d, dflt) ? 'file' : 'default';
-    const v: ParamView = {
-      name: d.name, value, text: formatParam(d, value), default: dflt, defaultText: formatParam(d, dflt),
-      type: d.type, range: describeParamRange(d), description: d.description, area: d.area, status: d.status,
-      nullable: d.nullable === true, source,
-    };
-    if (d.min !== undefined) v.min = d.min;
-    if (d.max !== undefined) v.max = d.max;
-    if (d.values) v.values = [...d.values];
-    if (d.unit) v.unit = d.unit;
-    return v;
-  }
-
-  #persist(): void {
-    const dir = join(this.#path, '..');
-    mkdirSync(dir, { recursive: true });
-    // Write then rename: a crash mid-write never leaves a half file that would block the next start.
-    const tmp = `${this.#path}.tmp`;
-    writeFileSync(tmp, `${JSON.stringify(this.#overrides, null, 2)}\n`);
-    renameSync(tmp, this.#path);
-  }
 }
 
-function readOverrides(path: string): Record<string, string> {
-  if (!existsSync(path)) return {};
-  let raw: unknown;
-  try {
-    raw = JSON.parse(readFileSync(path, 'utf8'));
-  } catch (err) {
-    throw adminErrors.overrides(`${path}: not valid JSON (${(err as Error).message})`);
+function withMessage(u: ParamsUpdate): ParamsUpdateView {
+  let m = describe(u.applied.map((c) => c.name), u.pendingRestart.map((p) => p.name));
+  if (u.overridden.length > 0) m += `; kept by an admin API override: ${u.overridden.map((o) => o.name).join(', ')}`;
+  return { ...u, message: m };
+}
+
+function describe(applied: readonly string[], pending: readonly string[]): string {
+  const a = applied.length > 0 ? `in force for new calls: ${applied.join(', ')}` : 'nothing changed';
+  return pending.length > 0 ? `${a}; needs a restart (the value in force stays): ${pending.join(', ')}` : a;
+}
+
+function view(s: ParamState): ParamView {
+  const d = s.def;
+  const dflt = ParamSet.defaults().get(d.name);
+  const v: ParamView = {
+    name: d.name, value: s.value, text: formatParam(d, s.value), default: dflt, defaultText: formatParam(d, dflt),
+    type: d.type, range: describeParamRange(d), description: d.description, area: d.area, status: d.status,
+    nullable: d.nullable === true, source: s.source, applies: s.applies,
+  };
+  if (d.min !== undefined) v.min = d.min;
+  if (d.max !== undefined) v.max = d.max;
+  if (d.values) v.values = [...d.values];
+  if (d.unit) v.unit = d.unit;
+  if (d.restart) v.restartWhy = d.restart;
+  if (s.pending !== undefined) {
+    v.pending = s.pending;
+    v.pendingText = formatParam(d, s.pending);
   }
-  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) throw adminErrors.overrides(`${path}: expected an object of parameter names to values`);
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(raw as Record<string, unknown>)) out[k] = typeof v === 'string' ? v : JSON.stringify(v);
-  return out;
+  return v;
 }

@@ -107,6 +107,8 @@ export interface Grant {
   readonly packageId: string | null;
   /** True when `extend` may lengthen the grant (slice mode, the slice was the limit). */
   readonly extendable: boolean;
+  /** The settings the call was authorized with: it is rated with them even after a live change. */
+  readonly settings: BillingSettings;
 }
 
 export type AuthResult = Grant | Refusal;
@@ -498,7 +500,7 @@ export class AccountBook {
     const sliceMs = g === null ? 0 : maxHoldMsFor(r.capS, r.capS, r.settings.holdTimePrecisionMs);
     return {
       ok: true, reservationId: r.id, row: r.row, maxDurationMs: r.maxDurationMs, maxBilledSeconds: r.maxBilledSeconds,
-      reserved: r.money, packageSeconds: r.pkgSeconds, packageId: r.pkg === null || r.pkgSeconds === 0 ? null : r.pkg.id,
+      reserved: r.money, packageSeconds: r.pkgSeconds, packageId: r.pkg === null || r.pkgSeconds === 0 ? null : r.pkg.id, settings: r.settings,
       extendable: g !== null && r.account.prepaid && r.capS < r.hardCapS && r.maxDurationMs >= sliceMs,
     };
   }

@@ -47,6 +47,7 @@ interface Billing {
 
 export interface NetworkPolicyDeps {
   readonly book: AccountBook;
+  /** The billing settings at start (a call is rated with its grant's own settings). */
   readonly settings: BillingSettings;
   /** Durable CDR pipeline; null runs without CDRs (tests of the signaling core). */
   readonly cdr: CdrPipeline | null;
@@ -357,7 +358,7 @@ export class NetworkPolicy extends StaticPolicy {
     let billedSeconds = 0;
     const ledger: LedgerChange[] = [];
     if (billing?.grant) {
-      const rated = rateCall(billing.grant.row, holdMs, this.#deps.settings, billing.grant.packageSeconds);
+      const rated = rateCall(billing.grant.row, holdMs, billing.grant.settings, billing.grant.packageSeconds);
       fee = rated.fee;
       billedSeconds = rated.billedSeconds;
       const pkg = rated.packageSeconds > 0 ? billing.grant.packageId : null;

@@ -31,6 +31,20 @@ function explainText(r: any): string {
   return head + rows + warn;
 }
 
+function showValue(v: unknown): string {
+  return v === undefined ? '(unset)' : typeof v === 'string' ? v : JSON.stringify(v);
+}
+
+/** A params.yaml or server.yaml reload as lines: what applies now, what waits for a restart, what an override keeps. */
+function updateText(r: any): string {
+  const lines = [`${r.source}: ${r.message}`];
+  for (const c of r.applied as any[]) lines.push(`  applied  ${c.name}: ${c.from} -> ${c.to}`);
+  for (const c of r.pendingRestart as any[]) lines.push(`  restart  ${c.name}: ${c.from} stays in force; ${c.to} after the next restart (${c.why})`);
+  for (const c of (r.overridden ?? []) as any[]) lines.push(`  override ${c.name}: file says ${c.file}, the admin API override keeps ${c.inForce} (ssw params reset ${c.name} to follow the file)`);
+  if ((r.qualityWindows ?? []).length > 0) lines.push(`  quality windows re-cut: ${(r.qualityWindows as string[]).join(', ')}`);
+  return `${lines.join('\n')}\n`;
+}
+
 /**
  * Runs the `ssw` command line over the admin API; resolves with the exit code (0 ok, 1 the API
  * refused or was unreachable, 2 usage). Never calls process.exit, so it can run in-process.
@@ -66,20 +80,40 @@ export async function runCli(argv: readonly string[], io: CliIo = { out: (s) => 
     .option('--changed', 'only parameters not at their default')
     .action(async (o: { area?: string; changed?: boolean }) => {
       const r = await client().request('GET', '/api/v1/parameters');
-      const list = (r.parameters as any[]).filter((p) => (!o.area || p.area === o.area) && (!o.changed || p.source !== 'default'));
-      print({ parameters: list }, () => table(['NAME', 'VALUE', 'DEFAULT', 'RANGE', 'SOURCE'], list.map((p) => [p.name, p.text, p.defaultText, p.range, p.source])));
+      const list = (r.parameters as any[]).filter((p) => (!o.area || p.area === o.area) && (!o.changed || p.source !== 'default' || p.pending !== undefined));
+      print({ parameters: list, pendingRestart: r.pendingRestart }, () => table(['NAME', 'VALUE', 'DEFAULT', 'RANGE', 'SOURCE', 'APPLIES'], list.map((p) => [
+        p.name, p.pendingText === undefined ? p.text : `${p.text} (${p.pendingText} after restart)`, p.defaultText, p.range, p.source, p.applies,
+      ])));
     });
   params.command('get <name>').description('one parameter in full').action(async (name: string) => {
     const p = await client().request('GET', `/api/v1/parameters/${enc(name)}`);
-    print(p, () => keyValues({ name: p.name, value: p.text, default: p.defaultText, range: p.range, unit: p.unit, source: p.source, status: p.status, description: p.description }));
+    print(p, () => keyValues({
+      name: p.name, value: p.text, ...(p.pendingText !== undefined ? { 'after restart': p.pendingText } : {}), default: p.defaultText, range: p.range, unit: p.unit,
+      source: p.source, applies: p.applies + (p.restartWhy ? ` (${p.restartWhy})` : ''), status: p.status, description: p.description,
+    }));
   });
-  params.command('set <name> <value>').description('change a parameter for new calls (persisted)').action(async (name: string, value: string) => {
+  params.command('set <name> <value>').description('change a parameter for new calls (persisted; a restart-only one at the next start)').action(async (name: string, value: string) => {
     const p = await client().request('PUT', `/api/v1/parameters/${enc(name)}`, { value });
-    print(p, () => `${p.name} = ${p.text} (new calls from now on)\n`);
+    print(p, () => (p.pendingText !== undefined ? `${p.name} = ${p.text} in force; ${p.pendingText} after the next restart (${p.restartWhy})\n` : `${p.name} = ${p.text} (new calls from now on)\n`));
   });
+  params.command('reload').description('re-read params.yaml (as SIGHUP does): live parameters for new calls at once, restart-only ones listed')
+    .action(async () => {
+      const r = await client().request('POST', '/api/v1/parameters/reload');
+      print(r, () => updateText(r));
+    });
   params.command('reset <name>').description('drop the API override (back to params.yaml or the default)').action(async (name: string) => {
     const p = await client().request('DELETE', `/api/v1/parameters/${enc(name)}`);
     print(p, () => `${p.name} = ${p.text} (${p.source})\n`);
+  });
+
+  const server = program.command('server').description('server.yaml settings in force');
+  server.command('show', { isDefault: true }).description('every field: value in force, live or restart, value pending a restart').action(async () => {
+    const r = await client().request('GET', '/api/v1/server');
+    print(r, () => table(['FIELD', 'VALUE', 'APPLIES', 'AFTER RESTART'], (r.fields as any[]).map((f) => [f.name, showValue(f.value), f.applies, f.pending === undefined ? '' : showValue(f.pending)])));
+  });
+  server.command('reload').description('re-read server.yaml (as SIGHUP does): live fields at once, restart-only ones listed').action(async () => {
+    const r = await client().request('POST', '/api/v1/server/reload');
+    print(r, () => updateText(r));
   });
 
   const calls = program.command('calls').description('current calls');

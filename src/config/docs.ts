@@ -4,7 +4,7 @@
  * scripts/gen-docs.ts writes (or checks) the files.
  */
 import { stringify } from 'yaml';
-import { allowed, formatParam, PARAM_DEFS, type ParamArea, type ParamDef } from './params.js';
+import { allowed, appliesOf, formatParam, PARAM_DEFS, type ParamArea, type ParamDef } from './params.js';
 import { describeType, NETWORK_SPEC, PARAMS_SPEC_DOC, SERVER_SPEC, type FieldSpec, type FileSpec } from './schema.js';
 import { ENV_OVERRIDES, NETWORK_RULES } from './load.js';
 
@@ -31,16 +31,19 @@ export function renderParameterDocs(): string {
     '# System parameters',
     '',
     'The switch\'s tunables, under the names, defaults and ranges VOS3000 2.1.9.07 uses, so a VOS3000 operator finds each knob where they expect it. ' +
-      'Override them in `config/params.yaml` (see [configuration.md](configuration.md)). A change takes effect for new calls at once; calls in progress keep the values they started with.',
+      'Override them in `config/params.yaml` (see [configuration.md](configuration.md)) or through the admin API (`ssw params set`). ' +
+      'The running switch re-reads params.yaml on SIGHUP, when the file changes, or on `POST /api/v1/parameters/reload` (`ssw params reload`): the whole file is validated first (a wrong value changes nothing and the answer names file, parameter and range), then the new values are swapped in at once. ' +
+      'A change takes effect for new calls; calls in progress keep the values they started with. See [runbooks/changing-a-parameter.md](runbooks/changing-a-parameter.md).',
     '',
-    '- **Status** `used`: the signaling core reads it today. `planned`: declared and validated now, read by a part still being built.',
+    '- **Status** `used`: the switch reads it today. `planned`: declared and validated now, read by a part still being built.',
+    '- **Applies** `live`: a reload or an API change takes effect for new calls at once. `restart`: the running switch keeps the value it started with; a reload reports the new value as pending (log line, API answer, `ssw params list`) and the next start takes it.',
     '- **None** means "no limit" where the range says `or None`. On/Off parameters also accept `true`/`false`. Enum values are matched ignoring case, with `_` or `-` for spaces.',
     '- Names marked *(ours)* are not VOS3000 parameters: this product adds them, with an `SSW_` prefix.',
     '',
   ];
   const areas = [...new Set(PARAM_DEFS.map((d) => d.area))];
   for (const area of areas) {
-    out.push(`## ${AREA_TITLES[area]}`, '', '| name | type | default | range / values | unit | status | description |', '|---|---|---|---|---|---|---|');
+    out.push(`## ${AREA_TITLES[area]}`, '', '| name | type | default | range / values | unit | status | applies | description |', '|---|---|---|---|---|---|---|---|');
     for (const d of PARAM_DEFS.filter((x) => x.area === area)) {
       out.push(row([
         `\`${d.name}\`${d.ours ? ' *(ours)*' : ''}`,
@@ -49,7 +52,8 @@ export function renderParameterDocs(): string {
         rangeText(d),
         d.unit ?? '',
         d.status,
-        d.description + (d.note ? ` *${d.note}*` : ''),
+        appliesOf(d),
+        d.description + (d.note ? ` *${d.note}*` : '') + (d.restart ? ` Needs a restart: ${d.restart}.` : ''),
       ]));
     }
     out.push('');
@@ -95,7 +99,7 @@ export function renderConfigurationDocs(): string {
     row(['`network.yaml`', 'yes', NETWORK_SPEC.doc]),
     '',
   ];
-  out.push(...fileSection(SERVER_SPEC));
+  out.push(...fileSection(SERVER_SPEC, true));
   out.push('### Environment overrides', '', 'Applied after `server.yaml` is read, and checked like the field they replace. An empty variable is ignored.', '');
   out.push('| variable | overrides | meaning |', '|---|---|---|');
   out.push(row(['`SSW_CONFIG`', '(the directory)', 'Read the three files from this directory instead of `config/`.']));
@@ -109,10 +113,15 @@ export function renderConfigurationDocs(): string {
   return out.join('\n');
 }
 
-function fileSection(spec: FileSpec): string[] {
-  const out = [`## ${spec.file}`, '', spec.doc, '', '| field | type | default | meaning |', '|---|---|---|---|'];
-  for (const [path, f] of flatten(spec.fields, '')) {
-    out.push(row([`\`${path}\``, describeType(f.type), defaultText(f), f.doc]));
+function fileSection(spec: FileSpec, applies = false): string[] {
+  const out = [`## ${spec.file}`, '', spec.doc, ''];
+  if (applies) {
+    out.push('| field | type | default | applies | meaning |', '|---|---|---|---|---|');
+    // Only top-level fields are reloaded one by one: a nested one (listen[].ip) goes with its parent.
+    for (const [path, f] of flatten(spec.fields, '')) out.push(row([`\`${path}\``, describeType(f.type), defaultText(f), path.includes('.') ? '' : f.live ? 'live' : 'restart', f.doc]));
+  } else {
+    out.push('| field | type | default | meaning |', '|---|---|---|---|');
+    for (const [path, f] of flatten(spec.fields, '')) out.push(row([`\`${path}\``, describeType(f.type), defaultText(f), f.doc]));
   }
   out.push('');
   return out;

@@ -1,7 +1,8 @@
 /**
- * The config room's door. Load once at start with loadConfig(); read parameters through
- * LoadedConfig.paramSet; a live change validates through validateNetwork/ParamSet.with and
- * produces new frozen objects (calls in progress keep the ones they started with).
+ * The config room's door. Load once at start with loadConfig(); a live change re-reads one file
+ * with the same checks (loadParams, loadServer, validateNetwork, ParamSet.with) and produces new
+ * frozen objects (calls in progress keep the ones they started with). The parameters in force
+ * at run time are the switch's (src/live-config.ts), not LoadedConfig.paramSet.
  */
 export type * from './types.js';
 export {
@@ -10,6 +11,7 @@ export {
   findParam,
   parseParam,
   formatParam,
+  appliesOf,
   allowed as describeParamRange,
   type ParamDef,
   type ParamType,
@@ -17,6 +19,10 @@ export {
 } from './params.js';
 export {
   loadConfig,
+  loadParams,
+  loadServer,
+  readParams,
+  type ParamsFile,
   validateNetwork,
   validateServer,
   validateEntity,
@@ -32,4 +38,4 @@ export {
   type LoadOptions,
   type EnvOverride,
 } from './load.js';
-export { SERVER_SPEC, NETWORK_SPEC, PARAMS_SPEC_DOC, describeType, type FieldSpec, type FieldType, type FileSpec } from './schema.js';
+export { LOG_LEVELS, SERVER_SPEC, NETWORK_SPEC, PARAMS_SPEC_DOC, describeType, type FieldSpec, type FieldType, type FileSpec } from './schema.js';

@@ -70,25 +70,17 @@ export function loadConfig(dir?: string, options: LoadOptions = {}): LoadedConfi
   const errors: string[] = [];
   let onlyParamErrors = true;
 
-  const serverIssues = new Issues(join(root, 'server.yaml'));
-  const serverRaw = readYaml(serverIssues, false);
+  const srv = readServer(root, env);
   // An unreadable server.yaml says nothing about listen IPs: skip the localIp check then.
-  const serverUnreadable = serverIssues.lines.length > 0;
-  const server = checkServer(serverRaw ?? {}, serverIssues);
-  const envIssues = new Issues('environment');
-  applyEnv(server, env, envIssues);
-  collect(serverIssues, envIssues);
+  const serverUnreadable = srv.unreadable;
+  const server = srv.server;
+  errors.push(...srv.errors);
+  if (srv.errors.length > 0) onlyParamErrors = false;
 
-  const paramsPath = join(root, 'params.yaml');
-  const paramsIssues = new Issues(paramsPath);
-  const paramsRaw = readYaml(paramsIssues, false) ?? {};
-  collect(paramsIssues);
-  let paramSet = ParamSet.defaults();
-  if (paramsIssues.lines.length === 0) {
-    const r = ParamSet.tryFrom(paramsRaw as Record<string, unknown>, paramsPath);
-    if (r.set) paramSet = r.set;
-    errors.push(...r.errors);
-  }
+  const prm = readParams(root);
+  errors.push(...prm.errors);
+  if (prm.fileErrors) onlyParamErrors = false;
+  const paramSet = prm.set ?? ParamSet.defaults();
 
   const netIssues = new Issues(join(root, 'network.yaml'));
   const netRaw = readYaml(netIssues, true);
@@ -104,6 +96,7 @@ export function loadConfig(dir?: string, options: LoadOptions = {}): LoadedConfi
     server: server as unknown as ServerConfig,
     params: paramSet.toJSON(),
     paramSet,
+    paramNames: prm.names,
     network: network as unknown as NetworkConfig,
   });
 
@@ -113,6 +106,61 @@ export function loadConfig(dir?: string, options: LoadOptions = {}): LoadedConfi
       errors.push(...i.lines);
     }
   }
+}
+
+/** params.yaml of a config folder, read and validated whole through the registry. */
+export interface ParamsFile {
+  /** The file's values over the defaults; absent when any entry (or the file itself) is wrong. */
+  readonly set?: ParamSet;
+  /** Parameter names the file sets (empty when it is absent or wrong). */
+  readonly names: readonly string[];
+  /** Every problem, each `<path>/params.yaml: <NAME>: <value> <what is wrong>; allowed: <range>`. */
+  readonly errors: readonly string[];
+  /** True when the file could not be read or parsed at all (a YAML error), not only a bad value. */
+  readonly fileErrors: boolean;
+}
+
+/** Reads `<dir>/params.yaml` as start-up does (absent = every default); never throws. */
+export function readParams(dir: string): ParamsFile {
+  const path = join(resolve(dir), 'params.yaml');
+  const issues = new Issues(path);
+  const raw = readYaml(issues, false) ?? {};
+  if (issues.lines.length > 0) return { names: [], errors: issues.lines, fileErrors: true };
+  const r = ParamSet.tryFrom(raw as Record<string, unknown>, path);
+  if (!r.set) return { names: [], errors: r.errors, fileErrors: false };
+  return { set: r.set, names: Object.keys(raw as Record<string, unknown>), errors: [], fileErrors: false };
+}
+
+/**
+ * Reads params.yaml for a live reload: the validated set and the names the file sets, or throws
+ * the start-up error (SSW_ERR_CONFIG_PARAM for bad values, SSW_ERR_CONFIG_INVALID for a file that
+ * is not YAML), listing every problem.
+ */
+export function loadParams(dir: string): { set: ParamSet; names: readonly string[] } {
+  const r = readParams(dir);
+  if (!r.set) throw (r.fileErrors ? configInvalid : configParam)(joinErrors(r.errors), { errors: r.errors });
+  return { set: r.set, names: r.names };
+}
+
+/** Reads `<dir>/server.yaml` with the environment overrides, as start-up does; never throws. */
+function readServer(dir: string, env: Readonly<Record<string, string | undefined>>): { server: Obj; errors: string[]; unreadable: boolean } {
+  const serverIssues = new Issues(join(resolve(dir), 'server.yaml'));
+  const serverRaw = readYaml(serverIssues, false);
+  const unreadable = serverIssues.lines.length > 0;
+  const server = checkServer(serverRaw ?? {}, serverIssues);
+  const envIssues = new Issues('environment');
+  applyEnv(server, env, envIssues);
+  return { server, errors: [...serverIssues.lines, ...envIssues.lines], unreadable };
+}
+
+/**
+ * Reads server.yaml for a live reload, with the environment overrides applied as at start;
+ * throws SSW_ERR_CONFIG_INVALID naming every bad field.
+ */
+export function loadServer(dir: string, env: Readonly<Record<string, string | undefined>> = process.env): ServerConfig {
+  const r = readServer(dir, env);
+  if (r.errors.length > 0) throw configInvalid(joinErrors(r.errors), { errors: r.errors });
+  return deepFreeze(r.server) as unknown as ServerConfig;
 }
 
 /** Checks a parsed server.yaml (env overrides not applied); throws SSW_ERR_CONFIG_INVALID naming each bad field. */

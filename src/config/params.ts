@@ -42,6 +42,17 @@ export interface ParamDef {
   readonly ours?: boolean;
   /** Extra operator note shown in docs/parameters.md (where we differ from VOS3000, and why). */
   readonly note?: string;
+  /**
+   * Set on parameters a running switch cannot take: why, in a few words. A live reload (params.yaml,
+   * the admin API) keeps the value in force for these and reports the new one as pending a restart;
+   * every other parameter applies to new calls at once.
+   */
+  readonly restart?: string;
+}
+
+/** 'restart' when a change needs a restart to take effect, 'live' otherwise. */
+export function appliesOf(def: ParamDef): 'live' | 'restart' {
+  return def.restart ? 'restart' : 'live';
 }
 
 /** A bad parameter name or value, from a file or the admin API (400 there). */
@@ -93,68 +104,70 @@ const DEFS: ParamDef[] = [
   { name: 'SS_MEDIA_PROXY_MODE', type: 'enum', default: 'Auto', values: ['Auto', 'On', 'Off', 'Must On'], area: 'media', status: 'planned',
     description: 'Relay RTP through the switch: Auto (when NAT or policy needs it), On (unless a gateway says off), Off, Must On (always).' },
   { name: 'SS_MEDIA_PROXY_PORT_RANGE', type: 'port-range', default: [10000, 39999], min: 1024, max: 65535, area: 'media', status: 'planned',
+    restart: 'the media threads split the port range among themselves when they start',
     description: 'UDP ports the media relay allocates RTP/RTCP from: first,last.' },
   { name: 'SS_MEDIA_CHECK_TIMEOUT', type: 'int', default: 60, min: 0, max: 86400, unit: 's', area: 'media', status: 'planned',
     description: 'No RTP on a proxied call for this long: hang up with reason "RTP timeout"; 0 disables the check.',
     note: 'The reference gives no default; 60 s is ours.' },
 
   // --- routing: sorting and failover
-  { name: 'SS_GATEWAYASRROUTESORTCONFIG', type: 'enum', default: 'Before line usage', values: SORT_POSITIONS, area: 'routing', status: 'planned',
+  { name: 'SS_GATEWAYASRROUTESORTCONFIG', type: 'enum', default: 'Before line usage', values: SORT_POSITIONS, area: 'routing', status: 'used',
     description: 'Where ASR sorts in the gateway order: before line usage (step 6) or before gateway id (step 7).' },
-  { name: 'SS_GATEWAYFEERATEROUTESORTCONFIG', type: 'enum', default: 'Before line usage', values: SORT_POSITIONS, area: 'routing', status: 'planned',
+  { name: 'SS_GATEWAYFEERATEROUTESORTCONFIG', type: 'enum', default: 'Before line usage', values: SORT_POSITIONS, area: 'routing', status: 'used',
     description: 'Where lowest-rate sorting goes in the gateway order: before line usage or before gateway id.' },
-  { name: 'SS_GATEWAY_FEE_RATE_ROUTE_BEFORE_ASR', type: 'bool', default: false, area: 'routing', status: 'planned',
+  { name: 'SS_GATEWAY_FEE_RATE_ROUTE_BEFORE_ASR', type: 'bool', default: false, area: 'routing', status: 'used',
     description: 'Sort by lowest vendor rate before ASR (when both apply).' },
-  { name: 'SS_GATEWAY_SWITCH_LIMIT', type: 'int', default: null, nullable: true, min: 1, max: 100, unit: 'gateways', area: 'routing', status: 'planned',
+  { name: 'SS_GATEWAY_SWITCH_LIMIT', type: 'int', default: null, nullable: true, min: 1, max: 100, unit: 'gateways', area: 'routing', status: 'used',
     description: 'Most routing gateways tried for one call; None = every matching gateway.' },
   { name: 'SS_GATEWAY_SWITCH_STOP_AFTER_RTP_START', type: 'bool', default: true, area: 'routing', status: 'planned',
     description: 'No failover to another gateway once early media (RTP) has flowed to the caller.' },
-  { name: 'SS_GATEWAY_SWITCH_STOP_AFTER_USER_BUSY', type: 'bool', default: true, area: 'routing', status: 'planned',
+  { name: 'SS_GATEWAY_SWITCH_STOP_AFTER_USER_BUSY', type: 'bool', default: true, area: 'routing', status: 'used',
     description: 'No failover when the called party is busy (486): the caller hears busy.' },
-  { name: 'SS_GATEWAY_SWITCH_UNTIL_CONNECT', type: 'bool', default: false, area: 'routing', status: 'planned',
+  { name: 'SS_GATEWAY_SWITCH_UNTIL_CONNECT', type: 'bool', default: false, area: 'routing', status: 'used',
     description: 'Keep failing over until a gateway answers, not only until one rings.' },
-  { name: 'SS_SIP_STOP_SWITCH_AFTER_SDP', type: 'bool', default: true, area: 'routing', status: 'planned',
+  { name: 'SS_SIP_STOP_SWITCH_AFTER_SDP', type: 'bool', default: true, area: 'routing', status: 'used',
     description: 'No failover once a gateway sent SDP (183 with SDP): the caller already hears its media.' },
 
   // --- quality: ASR / ACD / quality windows
-  { name: 'SS_GATEWAY_ASR_CALCULATE', type: 'bool', default: false, area: 'quality', status: 'planned',
+  { name: 'SS_GATEWAY_ASR_CALCULATE', type: 'bool', default: false, area: 'quality', status: 'used',
     description: 'Compute each routing gateway\'s ASR (answered / attempts) in real time and use it in sorting.' },
-  { name: 'SS_GATEWAY_ASR_RESERVE_TIME', type: 'int', default: 600, min: 300, max: 86400, unit: 's', area: 'quality', status: 'planned',
+  { name: 'SS_GATEWAY_ASR_RESERVE_TIME', type: 'int', default: 600, min: 300, max: 86400, unit: 's', area: 'quality', status: 'used',
     description: 'Length of the ASR window.' },
-  { name: 'SS_GATEWAY_ASR_RESERVE_SEPARATE', type: 'int', default: 10, min: 5, max: 24, unit: 'segments', area: 'quality', status: 'planned',
+  { name: 'SS_GATEWAY_ASR_RESERVE_SEPARATE', type: 'int', default: 10, min: 5, max: 24, unit: 'segments', area: 'quality', status: 'used',
     description: 'Segments the ASR window is cut into (600 s / 10 = 60 s each); ASR is their mean.' },
   { name: 'SS_GATEWAY_ACD_CALCULATE', type: 'bool', default: false, area: 'quality', status: 'planned',
     description: 'Compute each routing gateway\'s ACD (answered duration / answered calls) in real time.' },
-  { name: 'SS_GATEWAY_ACD_RESERVE_TIME', type: 'int', default: 600, min: 300, max: 86400, unit: 's', area: 'quality', status: 'planned',
+  { name: 'SS_GATEWAY_ACD_RESERVE_TIME', type: 'int', default: 600, min: 300, max: 86400, unit: 's', area: 'quality', status: 'used',
     description: 'Length of the ACD window.' },
-  { name: 'SS_GATEWAY_ACD_RESERVE_SEPARATE', type: 'int', default: 10, min: 5, max: 24, unit: 'segments', area: 'quality', status: 'planned',
+  { name: 'SS_GATEWAY_ACD_RESERVE_SEPARATE', type: 'int', default: 10, min: 5, max: 24, unit: 'segments', area: 'quality', status: 'used',
     description: 'Segments the ACD window is cut into.' },
-  { name: 'SS_GATEWAY_QUALITY_RESERVE_TIME', type: 'int', default: 600, min: 300, max: 86400, unit: 's', area: 'quality', status: 'planned',
+  { name: 'SS_GATEWAY_QUALITY_RESERVE_TIME', type: 'int', default: 600, min: 300, max: 86400, unit: 's', area: 'quality', status: 'used',
     description: 'Length of the window for the other quality figures (PDD, NER).',
     note: 'The reference gives no range; we use the ASR window\'s.' },
-  { name: 'SS_GATEWAY_QUALITY_RESERVE_SEPARATE', type: 'int', default: 10, min: 5, max: 24, unit: 'segments', area: 'quality', status: 'planned',
+  { name: 'SS_GATEWAY_QUALITY_RESERVE_SEPARATE', type: 'int', default: 10, min: 5, max: 24, unit: 'segments', area: 'quality', status: 'used',
     description: 'Segments the quality window is cut into.',
     note: 'The reference gives no range; we use the ASR window\'s.' },
 
   // --- billing
-  { name: 'SERVER_BILLING_FEE_PRECISION', type: 'int', default: 7, min: 0, max: 7, unit: 'decimal places', area: 'billing', status: 'planned',
+  { name: 'SERVER_BILLING_FEE_PRECISION', type: 'int', default: 7, min: 0, max: 7, unit: 'decimal places', area: 'billing', status: 'used',
     description: 'Decimal places kept in amounts (fees, balances); amounts are integers at this precision, never floats.' },
-  { name: 'SERVER_BILLING_HOLD_TIME_PRECISION', type: 'int', default: 1000, min: 1, max: 60000, unit: 'ms', area: 'billing', status: 'planned',
+  { name: 'SERVER_BILLING_HOLD_TIME_PRECISION', type: 'int', default: 1000, min: 1, max: 60000, unit: 'ms', area: 'billing', status: 'used',
     description: 'Hold time is rounded up to a multiple of this before rating (1000 = whole seconds).' },
-  { name: 'SERVER_PAY_DELAY_CUSTOMER_EXPIRE_DAY', type: 'int', default: 365, min: 0, max: 36500, unit: 'days', area: 'billing', status: 'planned',
+  { name: 'SERVER_PAY_DELAY_CUSTOMER_EXPIRE_DAY', type: 'int', default: 365, min: 0, max: 36500, unit: 'days', area: 'billing', status: 'used',
     description: 'A recharge extends the account\'s expiry date to at least this many days from now (0: no change).' },
   { name: 'SS_ACCOUNT_INDICATION_METHOD', type: 'enum', default: 'Off', values: ['Off', 'Prompt balance', 'Prompt duration'], area: 'billing', status: 'planned',
     description: 'Announce the caller\'s balance or available minutes before connecting.' },
 
   // --- cdr
-  { name: 'SERVER_QUERY_CDR_MAX_DAY_INTERVAL', type: 'int', default: 31, min: 1, max: 366, unit: 'days', area: 'cdr', status: 'planned',
+  { name: 'SERVER_QUERY_CDR_MAX_DAY_INTERVAL', type: 'int', default: 31, min: 1, max: 366, unit: 'days', area: 'cdr', status: 'used',
     description: 'Longest time range one CDR query may span.' },
-  { name: 'SERVER_QUERY_ONE_PAGE_SIZE', type: 'int', default: 10000, min: 1, max: 100000, unit: 'rows', area: 'cdr', status: 'planned',
+  { name: 'SERVER_QUERY_ONE_PAGE_SIZE', type: 'int', default: 10000, min: 1, max: 100000, unit: 'rows', area: 'cdr', status: 'used',
     description: 'Most CDRs returned in one page of a query.' },
   { name: 'SSW_CDR_RETENTION_DAYS', type: 'int', default: 90, min: 1, max: 3650, unit: 'days', area: 'cdr', status: 'planned', ours: true,
     description: 'Daily CDR tables older than this are dropped.',
     note: 'Ours: the reference purges by retention parameters it does not name.' },
-  { name: 'SSW_TIME_ZONE', type: 'string', default: 'UTC', maxLength: 64, area: 'cdr', status: 'planned', ours: true,
+  { name: 'SSW_TIME_ZONE', type: 'string', default: 'UTC', maxLength: 64, area: 'cdr', status: 'used', ours: true,
+    restart: 'the store and its writer thread name the daily CDR tables in this zone from start',
     description: 'IANA time zone (e.g. UTC, Asia/Shanghai) that decides which daily table cdr_YYYYMMDD a call lands in.',
     note: 'Ours: billing differences between platforms often come from time zones, so it is explicit.' },
 

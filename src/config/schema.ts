@@ -30,6 +30,11 @@ export interface FieldSpec {
   /** Shown in the docs' default column instead of the default value (e.g. "the id", "assigned"). */
   readonly defaultText?: string;
   readonly doc: string;
+  /**
+   * server.yaml only: the running switch takes a change of this field on a reload (SIGHUP, an edit
+   * of the file, POST /api/v1/server/reload). Fields without it need a restart.
+   */
+  readonly live?: boolean;
 }
 
 export interface FileSpec {
@@ -83,10 +88,15 @@ const REASON_CODES: readonly FieldSpec[] = REASON_KEYS.map((k) => ({
   key: k, type: { t: 'int', min: 0, max: 699 } as FieldType, default: 0, doc: `SIP code for "${k}"; 0 = the default.`,
 }));
 
+/** pino's levels, most to least severe, and `silent`. */
+export const LOG_LEVELS: readonly string[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
 export const SERVER_SPEC: FileSpec = {
   file: 'server.yaml',
   required: false,
-  doc: 'Process-level settings: where the switch listens, limits on SIP messages, the store and the admin API. Optional: without it every field takes its default.',
+  doc: 'Process-level settings: where the switch listens, limits on SIP messages, the store and the admin API. Optional: without it every field takes its default. ' +
+    'Re-read without a restart on SIGHUP, when the file changes, or on POST /api/v1/server/reload: a file that does not pass changes nothing and the log (or the answer) names every problem; ' +
+    'the fields marked `live` apply at once, the others keep the value the switch started with and are reported as pending a restart.',
   fields: [
     {
       key: 'listen',
@@ -98,10 +108,11 @@ export const SERVER_SPEC: FileSpec = {
       default: [{ ip: '127.0.0.1', port: 5060, transports: ['udp', 'tcp'] }],
       doc: 'SIP listen addresses; ip:port pairs must be unique. The first is the default source of outgoing calls.',
     },
-    { key: 'drainSeconds', type: COUNT(3600, 's'), default: 30, doc: 'On SIGTERM/SIGINT, how long calls in progress may go on before they are torn down.' },
-    { key: 'maxMessageBytes', type: { t: 'int', min: 1024, max: 65535, unit: 'bytes' }, default: 65535, doc: 'Largest SIP message accepted on any transport; larger gets 513 or is dropped.' },
-    { key: 'udpMtu', type: { t: 'int', min: 576, max: 65535, unit: 'bytes' }, default: 1300, doc: 'A request larger than this is sent over TCP instead of UDP (RFC 3261 18.1.1).' },
-    { key: 'userAgent', type: { t: 'text', maxLength: 128, pattern: /^[\x20-\x7e]*$/, patternText: 'printable ASCII' }, default: 'open-softswitch', doc: 'User-Agent / Server header value; empty sends none.' },
+    { key: 'drainSeconds', type: COUNT(3600, 's'), default: 30, live: true, doc: 'On SIGTERM/SIGINT, how long calls in progress may go on before they are torn down.' },
+    { key: 'maxMessageBytes', type: { t: 'int', min: 1024, max: 65535, unit: 'bytes' }, default: 65535, live: true, doc: 'Largest SIP message accepted on any transport; larger gets 513 or is dropped.' },
+    { key: 'udpMtu', type: { t: 'int', min: 576, max: 65535, unit: 'bytes' }, default: 1300, live: true, doc: 'A request larger than this is sent over TCP instead of UDP (RFC 3261 18.1.1).' },
+    { key: 'userAgent', type: { t: 'text', maxLength: 128, pattern: /^[\x20-\x7e]*$/, patternText: 'printable ASCII' }, default: 'open-softswitch', live: true, doc: 'User-Agent / Server header value; empty sends none.' },
+    { key: 'logLevel', type: { t: 'enum', values: LOG_LEVELS }, defaultText: '$SSW_LOG_LEVEL, else `info`', live: true, doc: 'Log level of the switch process. Absent: the level set by the SSW_LOG_LEVEL environment variable at start (`info` without it).' },
     { key: 'dbUrl', type: { t: 'db-url' }, default: 'sqlite:data/ssw.db', doc: 'The store: `sqlite:<file>` (embedded, relative to the working directory) or `mysql://user:pass@host:port/db`.' },
     { key: 'dataDir', type: { t: 'text', maxLength: 4096, nonEmpty: true }, default: 'data', doc: 'Directory for data files (CDR spool, admin token); relative to the working directory.' },
     { key: 'adminHost', type: { t: 'ip' }, default: '127.0.0.1', doc: 'Admin API (HTTP, /api/v1 and /metrics) listen IP. Keep it on a private address.' },
@@ -112,7 +123,9 @@ export const SERVER_SPEC: FileSpec = {
 export const PARAMS_SPEC_DOC =
   'System-parameter overrides by VOS3000 name (`SS_SIP_SESSION_TTL: 900`). Optional: a parameter not listed keeps its default. ' +
   'Unknown names are errors (with a suggestion); `None` means no limit where a parameter allows it; On/Off parameters also take true/false. ' +
-  'Every parameter, its default and range: [parameters.md](parameters.md).';
+  'Re-read without a restart on SIGHUP, when the file changes, or on POST /api/v1/parameters/reload: the whole file is validated first (a wrong value changes nothing), then the new values apply to new calls at once; ' +
+  'the few parameters marked `restart` keep their value until the next start and are reported as pending. Admin API overrides (`ssw params set`) win over the file. ' +
+  'Every parameter, its default, range and whether it applies live: [parameters.md](parameters.md).';
 
 export const NETWORK_SPEC: FileSpec = {
   file: 'network.yaml',

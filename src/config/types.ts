@@ -32,6 +32,8 @@ export interface ServerConfig {
   /** Admin API listen address. */
   readonly adminHost: string;
   readonly adminPort: number;
+  /** Log level; absent = SSW_LOG_LEVEL at start, else info. */
+  readonly logLevel?: string;
 }
 
 /** Ingress: a customer that sends calls in, identified by source IP. */
@@ -202,8 +204,13 @@ export interface LoadedConfig {
   readonly server: ServerConfig;
   /** Parameter values by VOS3000 name, validated through the registry. */
   readonly params: ParamValues;
-  /** The same values with typed accessors (num/bool/list...); `with` derives a changed set. */
+  /**
+   * The same values with typed accessors (num/bool/list...); `with` derives a changed set. These are
+   * the values loaded at start: the values in force are the switch's (Softswitch.live.params).
+   */
   readonly paramSet: ParamSet;
+  /** The parameter names params.yaml sets (where each value in force came from). */
+  readonly paramNames?: readonly string[];
   readonly network: NetworkConfig;
 }
 

@@ -177,6 +177,10 @@ export class SswMetrics {
       },
       ssw_network_generation: () => gauge('ssw_network_generation').set(sw.networkCounters.generation),
       ssw_network_refused_total: () => this.#sync('ssw_network_refused_total', {}, sw.networkCounters.refused),
+      ssw_config_reloads_total: () => {
+        for (const [file, by] of Object.entries(sw.live.reloads)) for (const [result, n] of Object.entries(by)) this.#sync('ssw_config_reloads_total', { file, result }, n);
+      },
+      ssw_config_pending_restart: () => gauge('ssw_config_pending_restart').set(sw.live.pendingParams().length + sw.live.pendingServer().length),
       ssw_call_gateway_active: () => {
         const g = gauge('ssw_call_gateway_active');
         g.reset();

@@ -11,10 +11,34 @@ class SegmentRing {
   readonly #segMs: number;
   readonly #n: number;
   readonly #rows = new Map<number, { seg: Float64Array; num: Float64Array; den: Float64Array }>();
+  readonly windowSeconds: number;
+  readonly segments: number;
 
   constructor(windowSeconds: number, segments: number) {
+    this.windowSeconds = windowSeconds;
+    this.segments = segments;
     this.#n = Math.max(1, Math.floor(segments));
     this.#segMs = Math.max(1, (windowSeconds * 1000) / this.#n);
+  }
+
+  /**
+   * A ring over a new window and segment count that keeps this one's recent history: each live
+   * segment's counts move to the new segment holding its midpoint; what falls outside the new
+   * window is dropped. Figures stay comparable (same counts), only their time resolution changes.
+   */
+  recut(windowSeconds: number, segments: number, now: number): SegmentRing {
+    const next = new SegmentRing(windowSeconds, segments);
+    const cur = Math.floor(now / this.#segMs);
+    for (const [id, row] of this.#rows) {
+      for (let i = 0; i < this.#n; i++) {
+        const s = row.seg[i]!;
+        if (s <= cur - this.#n || s > cur) continue;
+        const mid = Math.min(now, (s + 0.5) * this.#segMs);
+        if (Math.floor(mid / next.#segMs) <= Math.floor(now / next.#segMs) - next.#n) continue;
+        next.add(id, mid, row.num[i]!, row.den[i]!);
+      }
+    }
+    return next;
   }
 
   add(id: number, now: number, num: number, den: number): void {
@@ -70,15 +94,44 @@ export interface GatewayQuality {
 }
 
 export class QualityStats {
-  readonly #asr: SegmentRing;
-  readonly #acd: SegmentRing;
-  readonly #pdd: SegmentRing;
+  #asr: SegmentRing;
+  #acd: SegmentRing;
+  #pdd: SegmentRing;
 
-  /** Windows from the SS_GATEWAY_*_RESERVE_* parameters (read once; make a new one on change). */
+  /** Windows from the SS_GATEWAY_*_RESERVE_* parameters; reconfigure() follows a live change. */
   constructor(params: ParamReader) {
     this.#asr = new SegmentRing(params.num('SS_GATEWAY_ASR_RESERVE_TIME'), params.num('SS_GATEWAY_ASR_RESERVE_SEPARATE'));
     this.#acd = new SegmentRing(params.num('SS_GATEWAY_ACD_RESERVE_TIME'), params.num('SS_GATEWAY_ACD_RESERVE_SEPARATE'));
     this.#pdd = new SegmentRing(params.num('SS_GATEWAY_QUALITY_RESERVE_TIME'), params.num('SS_GATEWAY_QUALITY_RESERVE_SEPARATE'));
+  }
+
+  /**
+   * Puts new window parameters in force: each window whose length or segment count changed is
+   * re-cut (its recent counts move into the new segments, see SegmentRing.recut); the others are
+   * untouched. Returns the windows re-cut ('asr', 'acd', 'pdd').
+   */
+  reconfigure(params: ParamReader, now: number): string[] {
+    const done: string[] = [];
+    const recut = (ring: SegmentRing, time: string, sep: string, name: string): SegmentRing => {
+      const w = params.num(time);
+      const n = params.num(sep);
+      if (w === ring.windowSeconds && n === ring.segments) return ring;
+      done.push(name);
+      return ring.recut(w, n, now);
+    };
+    this.#asr = recut(this.#asr, 'SS_GATEWAY_ASR_RESERVE_TIME', 'SS_GATEWAY_ASR_RESERVE_SEPARATE', 'asr');
+    this.#acd = recut(this.#acd, 'SS_GATEWAY_ACD_RESERVE_TIME', 'SS_GATEWAY_ACD_RESERVE_SEPARATE', 'acd');
+    this.#pdd = recut(this.#pdd, 'SS_GATEWAY_QUALITY_RESERVE_TIME', 'SS_GATEWAY_QUALITY_RESERVE_SEPARATE', 'pdd');
+    return done;
+  }
+
+  /** The window (s) and segment count of each figure in force. */
+  get windows(): { asr: [number, number]; acd: [number, number]; pdd: [number, number] } {
+    return {
+      asr: [this.#asr.windowSeconds, this.#asr.segments],
+      acd: [this.#acd.windowSeconds, this.#acd.segments],
+      pdd: [this.#pdd.windowSeconds, this.#pdd.segments],
+    };
   }
 
   /** An INVITE went out to gateway gw. */

@@ -74,9 +74,12 @@ export class ServerTransaction {
   #retry = 0;
   #mergeKey: string | null;
   #ackKey: string | null = null;
+  /** The schedule in force when it began: a live change of SS_SIP_RESEND_INTERVAL applies to later ones. */
+  readonly #timers: TimerConfig;
 
   constructor(layer: TransactionLayer, key: string, req: SipMessage, src: Inbound, mergeKey: string | null) {
     this.layer = layer;
+    this.#timers = layer.timers;
     this.key = key;
     this.req = req;
     this.src = src;
@@ -107,16 +110,16 @@ export class ServerTransaction {
         this.#ackKey = ackKeyOf(this.req.callId, this.req.cseq, this.req.from.tag);
         this.layer.registerAccepted(this.#ackKey, this);
         this.#retry = 0;
-        this.#arm(udp ? this.layer.timers.resend[0]! : this.layer.timers.total, onResend2xx);
+        this.#arm(udp ? this.#timers.resend[0]! : this.#timers.total, onResend2xx);
       } else {
         this.state = SState.Completed;
         this.#retry = 0;
-        if (udp) this.#arm(this.layer.timers.resend[0]!, onResendFinal);
-        else this.#arm(this.layer.timers.total, onTimerH);
+        if (udp) this.#arm(this.#timers.resend[0]!, onResendFinal);
+        else this.#arm(this.#timers.total, onTimerH);
       }
     } else {
       this.state = SState.Completed;
-      this.#arm(udp ? this.layer.timers.total : 0, onTerminate);
+      this.#arm(udp ? this.#timers.total : 0, onTerminate);
     }
     this.layer.unmerge(this.#mergeKey, this);
   }
@@ -131,7 +134,7 @@ export class ServerTransaction {
   onAck(): void {
     if (this.state !== SState.Completed) return;
     this.state = SState.Confirmed;
-    this.#arm(this.src.transport === 'udp' ? this.layer.timers.t4 : 0, onTerminate);
+    this.#arm(this.src.transport === 'udp' ? this.#timers.t4 : 0, onTerminate);
   }
 
   /** The end-to-end ACK of our 2xx arrived. */
@@ -158,7 +161,7 @@ export class ServerTransaction {
 
   /** @internal timer step: retransmit the final response, or give up at the end of the schedule. */
   stepResend(is2xx: boolean): void {
-    const sched = this.layer.timers.resend;
+    const sched = this.#timers.resend;
     this.#retry++;
     if (this.#retry >= sched.length) {
       if (is2xx) {
@@ -222,6 +225,8 @@ export class ClientTransaction {
   #cancelTx: ClientTransaction | null = null;
   #ack: Buffer | null = null;
   #conn: TcpConnection | null = null;
+  /** The schedule in force when it began: a live change of SS_SIP_RESEND_INTERVAL applies to later ones. */
+  readonly #timers: TimerConfig;
 
   constructor(layer: TransactionLayer, key: string, req: OutRequest, dest: Peer, local: LocalAddress, handler: ClientHandler) {
     this.layer = layer;
@@ -230,6 +235,7 @@ export class ClientTransaction {
     this.dest = dest;
     this.local = local;
     this.handler = handler;
+    this.#timers = layer.timers;
     this.isInvite = req.method === 'INVITE';
     this.#bytes = serializeRequest(req);
   }
@@ -249,8 +255,8 @@ export class ClientTransaction {
       return;
     }
     this.layer.countOut(this.req.method);
-    if (this.dest.transport === 'udp') this.#timer = this.layer.wheel.schedule(this.layer.timers.resend[0]!, onClientResend, this);
-    else this.#timer = this.layer.wheel.schedule(this.layer.timers.total, onClientTimeout, this);
+    if (this.dest.transport === 'udp') this.#timer = this.layer.wheel.schedule(this.#timers.resend[0]!, onClientResend, this);
+    else this.#timer = this.layer.wheel.schedule(this.#timers.total, onClientTimeout, this);
   }
 
   /** Too large for UDP: send over TCP with a TCP Via; if the peer refuses TCP, fall back to UDP. */
@@ -271,13 +277,13 @@ export class ClientTransaction {
       this.#startOn();
     });
     this.layer.countOut(this.req.method);
-    this.#timer = this.layer.wheel.schedule(this.layer.timers.total, onClientTimeout, this);
+    this.#timer = this.layer.wheel.schedule(this.#timers.total, onClientTimeout, this);
   }
 
   /** @internal */
   stepResend(): void {
     if (this.state !== CState.Calling) return;
-    const sched = this.layer.timers.resend;
+    const sched = this.#timers.resend;
     this.#retry++;
     if (this.#retry >= sched.length) {
       this.#fail(false);
@@ -332,14 +338,14 @@ export class ClientTransaction {
       this.#ack = buildNon2xxAck(this.req, resp.to.raw);
       this.layer.resendRequest(this.#ack, this.dest, this.local, true);
       this.state = CState.Completed;
-      this.#timer = this.layer.wheel.schedule(this.dest.transport === 'udp' ? this.layer.timers.total : 1, onTerminate, this);
+      this.#timer = this.layer.wheel.schedule(this.dest.transport === 'udp' ? this.#timers.total : 1, onTerminate, this);
     } else if (this.isInvite) {
       // 2xx: the transaction ends; the call layer ACKs end to end. A retransmitted 2xx arrives
       // through onStray2xx while the dialog is kept.
       this.terminate();
     } else {
       this.state = CState.Completed;
-      this.#timer = this.layer.wheel.schedule(this.dest.transport === 'udp' ? this.layer.timers.t4 : 1, onTerminate, this);
+      this.#timer = this.layer.wheel.schedule(this.dest.transport === 'udp' ? this.#timers.t4 : 1, onTerminate, this);
     }
     this.handler.onResponse(this, resp);
   }

@@ -154,6 +154,16 @@ export class TransportLayer {
     this.#maxMessageBytes = Math.min(opts.maxMessageBytes, opts.parser.maxMessageBytes);
   }
 
+  /** Largest message accepted (bytes): server.yaml maxMessageBytes, capped by the parser's own limit. */
+  get maxMessageBytes(): number {
+    return this.#maxMessageBytes;
+  }
+
+  /** A live change of server.yaml maxMessageBytes: messages from now on are held to it. */
+  set maxMessageBytes(n: number) {
+    this.#maxMessageBytes = Math.min(n, this.#parser.maxMessageBytes);
+  }
+
   /** Bound local addresses, in config order. */
   get locals(): readonly LocalAddress[] {
     return this.#locals;

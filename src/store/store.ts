@@ -121,8 +121,10 @@ export interface LedgerRow {
 export class Store {
   readonly kind: StoreKind;
   readonly timeZone: string;
-  readonly maxDayInterval: number;
-  readonly pageSize: number;
+  /** SERVER_QUERY_CDR_MAX_DAY_INTERVAL in force (setQueryLimits changes it live). */
+  maxDayInterval: number;
+  /** SERVER_QUERY_ONE_PAGE_SIZE in force. */
+  pageSize: number;
   readonly schemaVersion: number;
   #db: Kysely<any>;
   #days: DayNamer;
@@ -140,6 +142,12 @@ export class Store {
     this.schemaVersion = version;
     this.maxDayInterval = o.maxDayInterval ?? 31;
     this.pageSize = o.pageSize ?? 10_000;
+  }
+
+  /** A live change of SERVER_QUERY_CDR_MAX_DAY_INTERVAL / SERVER_QUERY_ONE_PAGE_SIZE: the next query is held to them. */
+  setQueryLimits(maxDayInterval: number, pageSize: number): void {
+    this.maxDayInterval = maxDayInterval;
+    this.pageSize = pageSize;
   }
 
   /** Connects, creates the MySQL database if missing, and runs pending migrations. */
@@ -442,13 +450,14 @@ export class Store {
   }
 
   /** One page of CDRs in [from, to] matching the filters, ordered by start time then flowNo. Refuses ranges over maxDayInterval days. */
-  async queryCdrs(q: CdrQuery): Promise<CdrPage> {
+  async queryCdrs(q: CdrQuery, limits: { readonly maxDayInterval: number; readonly pageSize: number } = this): Promise<CdrPage> {
     this.#open();
     // A 10,000-row page took ~130 ms of synchronous SQLite: on the writer thread, not this one.
-    if (this.#writer) return this.#writer.call('queryCdrs', [q]);
-    const pageSize = Math.min(q.pageSize ?? this.pageSize, this.pageSize);
+    // The limits in force go with the query: the thread's own Store keeps the ones it started with.
+    if (this.#writer) return this.#writer.call('queryCdrs', [q, { maxDayInterval: limits.maxDayInterval, pageSize: limits.pageSize }]);
+    const pageSize = Math.min(q.pageSize ?? limits.pageSize, limits.pageSize);
     const page = Math.max(1, Math.floor(q.page ?? 1));
-    const union = await this.#unionFor(q);
+    const union = await this.#unionFor(q, limits.maxDayInterval);
     if (!union) return { rows: [], total: 0, page, pageSize };
     const count = await this.#db.selectFrom(union.as('u')).select(sql<number>`count(*)`.as('n')).executeTakeFirst();
     const rows = await this.#db.selectFrom(union.as('u')).selectAll()
@@ -456,13 +465,13 @@ export class Store {
     return { rows: rows.map(rowToCdr), total: Number(count?.n ?? 0), page, pageSize };
   }
 
-  async #unionFor(q: CdrQuery): Promise<SelectQueryBuilder<any, any, any> | null> {
+  async #unionFor(q: CdrQuery, maxDayInterval: number): Promise<SelectQueryBuilder<any, any, any> | null> {
     if (!Number.isFinite(q.from) || !Number.isFinite(q.to) || q.to < q.from) throw StoreErrors.badRange(`bad CDR range ${q.from}..${q.to}`);
     // A span longer than maxDayInterval+1 days touches more local days than allowed whatever the zone:
     // refuse it before walking it (a 100-year range would cost seconds of Intl calls).
-    const days = q.to - q.from > (this.maxDayInterval + 1) * DAY_MS ? { length: Infinity } : this.#days.daysBetween(q.from, q.to);
-    if (days.length > this.maxDayInterval) {
-      throw StoreErrors.rangeTooLong(`CDR query spans ${days.length} days; at most ${this.maxDayInterval} (SERVER_QUERY_CDR_MAX_DAY_INTERVAL)`, { days: days.length, max: this.maxDayInterval });
+    const days = q.to - q.from > (maxDayInterval + 1) * DAY_MS ? { length: Infinity } : this.#days.daysBetween(q.from, q.to);
+    if (days.length > maxDayInterval) {
+      throw StoreErrors.rangeTooLong(`CDR query spans ${days.length} days; at most ${maxDayInterval} (SERVER_QUERY_CDR_MAX_DAY_INTERVAL)`, { days: days.length, max: maxDayInterval });
     }
     const present = new Set(await this.listCdrTables());
     const tables = (days as string[]).map(cdrTableName).filter((t) => present.has(t));

@@ -193,6 +193,8 @@ test('the OpenAPI document lists every registered route with its schemas', async
     'GET /api/v1/network/changes', 'GET /api/v1/openapi.json', 'GET /api/v1/parameters', 'GET /api/v1/parameters/{name}', 'GET /api/v1/performance',
     'GET /api/v1/routing/explain', 'GET /metrics', 'POST /api/v1/accounts/{id}/adjust', 'POST /api/v1/accounts/{id}/recharge', 'POST /api/v1/dialplans/explain', 'POST /api/v1/network/reload',
     'PUT /api/v1/gateways/{kind}/{name}/dialplan', 'PUT /api/v1/parameters/{name}', ...network,
+    // live reload of params.yaml and server.yaml (routes-params.ts)
+    'GET /api/v1/server', 'POST /api/v1/parameters/reload', 'POST /api/v1/server/reload',
     // rate groups, rates, deck import/export (routes-rates.ts)
     'DELETE /api/v1/rate-groups/{name}', 'DELETE /api/v1/rate-groups/{name}/rates/{prefix}', 'GET /api/v1/rate-groups', 'GET /api/v1/rate-groups/{name}/export',
     'GET /api/v1/rate-groups/{name}/rates', 'GET /api/v1/rate-imports/{id}', 'GET /api/v1/rates/explain', 'POST /api/v1/rate-groups',

@@ -37,8 +37,8 @@ test('params list/get/set/reset with --json parse as the API bodies; tables for 
   assert.match(get.out, /^value\s+15$/m);
   assert.match(get.out, /^source\s+api$/m);
   const changed = await ssw(['params', '--changed']);
-  assert.match(changed.out, /^NAME\s+VALUE\s+DEFAULT\s+RANGE\s+SOURCE$/m);
-  assert.match(changed.out, /^SS_SIP_TIMEOUT_TRYING\s+15\s+20\s+integer 1-3600 s\s+api$/m);
+  assert.match(changed.out, /^NAME\s+VALUE\s+DEFAULT\s+RANGE\s+SOURCE\s+APPLIES$/m);
+  assert.match(changed.out, /^SS_SIP_TIMEOUT_TRYING\s+15\s+20\s+integer 1-3600 s\s+api\s+live$/m);
   const reset = await ssw(['--json', 'params', 'reset', 'SS_SIP_TIMEOUT_TRYING']);
   assert.equal(JSON.parse(reset.out).value, 20);
 });

@@ -2,7 +2,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { writeFileSync, rmSync } from 'node:fs';
+import { linkSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
+import { parse, stringify } from 'yaml';
 import { join } from 'node:path';
 import dgram from 'node:dgram';
 import net from 'node:net';
@@ -10,6 +11,7 @@ import { writeConfig } from '../helpers/switch.js';
 import { spawnSwitch, MAIN, ROOT } from '../helpers/process.js';
 import { createUa, invite, ackFor, inDialog, type SipMsg } from '../helpers/sip-ua.js';
 import { rawExchange, rawInvite, statusOf } from '../helpers/raw.js';
+import { until } from '../helpers/sipp-net.js';
 
 function runMain(configDir: string): Promise<{ code: number | null; stderr: string }> {
   return new Promise((resolve) => {
@@ -91,6 +93,64 @@ test('SIGTERM drains: new calls get 503 with Retry-After, the active call finish
     caller.stop();
     carrier.stop();
     await proc.stop('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('SIGHUP re-reads params.yaml and server.yaml: live values apply and are logged, a restart-only one is logged as waiting, a bad file is refused', async () => {
+  const SW = '127.0.0.116';
+  const dir = writeConfig({ ip: SW, customers: [{ name: 'c', ips: ['127.0.0.117'] }], carriers: [{ name: 'k', address: '127.0.0.118', port: 5080 }], params: { SS_GATEWAY_SWITCH_LIMIT: 1 } });
+  // Written through hard links the file watcher does not look at, so only SIGHUP can pick the edits up.
+  linkSync(join(dir, 'params.yaml'), join(dir, 'params-edit'));
+  linkSync(join(dir, 'server.yaml'), join(dir, 'server-edit'));
+  const proc = await spawnSwitch(dir);
+  const waitFor = (re: RegExp, what: string) => until(() => re.test(proc.output()), 5000, `a log line for ${what}`);
+  try {
+    await waitFor(/SIGHUP re-reads all three/, 'the signal handler in place');
+    writeFileSync(join(dir, 'params-edit'), 'SS_GATEWAY_SWITCH_LIMIT: 3\nSSW_TIME_ZONE: Asia/Tokyo\n');
+    const server = parse(readFileSync(join(dir, 'server.yaml'), 'utf8'));
+    writeFileSync(join(dir, 'server-edit'), stringify({ ...server, drainSeconds: 2, logLevel: 'debug', adminPort: 18080 }));
+    await new Promise((r) => setTimeout(r, 500));
+    assert.doesNotMatch(proc.output(), /SS_GATEWAY_SWITCH_LIMIT: 1 -> 3/, 'nothing is taken before the signal');
+    proc.child.kill('SIGHUP');
+    await waitFor(/"msg":"parameters in force for new calls"/, 'the parameters applied');
+    assert.match(proc.output(), /"applied":\["SS_GATEWAY_SWITCH_LIMIT: 1 -> 3"\]/);
+    await waitFor(/SSW_TIME_ZONE needs a restart: UTC stays in force, Asia\/Tokyo applies after the restart/, 'the restart-only parameter');
+    await waitFor(/"msg":"server settings reloaded"/, 'the server settings applied');
+    await waitFor(/server\.yaml: adminPort needs a restart; 0 stays in force until then/, 'the restart-only server field');
+    // logLevel: debug is in force: an unparseable datagram is now logged (at info it is not).
+    const u = dgram.createSocket('udp4');
+    await new Promise<void>((r) => u.bind(0, '127.0.0.117', () => r()));
+    u.send(Buffer.from('this is not SIP\r\n\r\n'), 5060, SW);
+    await waitFor(/"msg":"unparseable message"/, 'a debug line');
+    u.close();
+
+    writeFileSync(join(dir, 'params-edit'), 'SS_GATEWAY_SWITCH_LIMIT: 500\n');
+    proc.child.kill('SIGHUP');
+    await waitFor(/params\.yaml reload refused; the values in force stay/, 'the refusal');
+    assert.match(proc.output(), /SS_GATEWAY_SWITCH_LIMIT: 500 is out of range; allowed: integer 1-100 gateways or None/);
+
+    // drainSeconds 2 is in force for the SIGTERM that follows.
+    proc.child.kill('SIGTERM');
+    await waitFor(/"drainSeconds":2,"msg":"draining: new calls get 503"/, 'the drain with the reloaded drainSeconds');
+    assert.equal(await proc.exited, 0);
+  } finally {
+    await proc.stop('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('an edit of params.yaml is picked up by the file watcher of a running switch', async () => {
+  const SW = '127.0.0.119';
+  const dir = writeConfig({ ip: SW, customers: [{ name: 'c', ips: ['127.0.0.117'] }], carriers: [{ name: 'k', address: '127.0.0.118', port: 5080 }] });
+  const proc = await spawnSwitch(dir);
+  try {
+    // The watchers start right after SIP listens; an edit before that would go unseen.
+    await until(() => proc.output().includes('for changes (SIGHUP re-reads all three)'), 5000, 'the watchers in place');
+    writeFileSync(join(dir, 'params.yaml'), 'SS_SIP_TIMEOUT_INVITE: 4\n');
+    await until(() => /"applied":\["SS_SIP_TIMEOUT_INVITE: 10 -> 4"\]/.test(proc.output()), 5000, 'the reload by the watcher');
+  } finally {
+    await proc.stop();
     rmSync(dir, { recursive: true, force: true });
   }
 });

@@ -56,3 +56,26 @@ test('line usage counts per local day', () => {
   u.record(1, t + 60 * MIN);
   assert.equal(u.today(1, t + 60 * MIN), 1);
 });
+
+test('a live change of the ASR window re-cuts it: recent counts kept in the new segments, older ones dropped; other windows untouched', () => {
+  const q = new QualityStats(P);
+  // Minute 1: 2 of 4 answered; minute 8: 1 of 1 answered; ACD has one 30 s call at minute 8.
+  for (let i = 0; i < 4; i++) q.recordAttempt(5, MIN + 1);
+  q.recordAnswer(5, MIN + 2); q.recordAnswer(5, MIN + 3);
+  q.recordAttempt(5, 8 * MIN); q.recordAnswer(5, 8 * MIN);
+  q.recordEnd(5, 30_000, 8 * MIN);
+  const now = 8 * MIN + 30_000;
+  assert.equal(q.asr(5, now), (0.5 + 1) / 2);
+  // Same window, finer segments (30 s): both minutes' counts survive, in the segments holding their midpoints.
+  assert.deepEqual(q.reconfigure(paramReader({ SS_GATEWAY_ASR_RESERVE_SEPARATE: 20 }), now), ['asr']);
+  assert.equal(q.asr(5, now), (0.5 + 1) / 2);
+  assert.deepEqual(q.snapshot(5, now), { asr: 0.75, acdMs: 30_000, pddMs: null, attempts: 5, answers: 3 });
+  // A 300 s window (the shortest) ending now holds minutes 4-8: minute 1 drops out.
+  assert.deepEqual(q.reconfigure(paramReader({ SS_GATEWAY_ASR_RESERVE_TIME: 300, SS_GATEWAY_ASR_RESERVE_SEPARATE: 5 }), now), ['asr']);
+  assert.equal(q.asr(5, now), 1);
+  assert.equal(q.snapshot(5, now).attempts, 1);
+  assert.deepEqual(q.windows, { asr: [300, 5], acd: [600, 10], pdd: [600, 10] });
+  assert.equal(q.acdMs(5, now), 30_000, 'the ACD window did not change and kept its data');
+  // Unchanged parameters re-cut nothing.
+  assert.deepEqual(q.reconfigure(paramReader({ SS_GATEWAY_ASR_RESERVE_TIME: 300, SS_GATEWAY_ASR_RESERVE_SEPARATE: 5 }), now), []);
+});
