@@ -65,12 +65,13 @@ function groupRows(rows: readonly RateRow[]): RowGrouping {
  * Packs (already validated) rows in O(n): no sort but within a prefix's few rows. `grouping`,
  * when the caller already knows it (importRateDeck), saves building a Map over the prefixes.
  */
-export function packRateRows(rows: readonly RateRow[], grouping: RowGrouping = groupRows(rows)): PackedRates {
+export function packRateRows(rows: readonly RateRow[], grouping: RowGrouping = groupRows(rows), o: PackOptions = {}): PackedRates {
   const n = rows.length;
+  const { i32, u32, u8, f64, i64 } = arrays(o.shared === true);
   const { slotOfRow, slots } = grouping;
   const sizes = new Uint32Array(slots);
   for (let i = 0; i < n; i++) sizes[slotOfRow[i]!]!++;
-  const slotStart = new Uint32Array(slots + 1);
+  const slotStart = u32(slots + 1);
   for (let s = 0; s < slots; s++) slotStart[s + 1] = slotStart[s]! + sizes[s]!;
   // counting placement: order[k] = index in `rows` of packed row k
   const fill = slotStart.slice(0, slots);
@@ -82,12 +83,12 @@ export function packRateRows(rows: readonly RateRow[], grouping: RowGrouping = g
       order.set(run, slotStart[s]!);
     }
   }
-  const rate = new BigInt64Array(n);
-  const connectionFee = new BigInt64Array(n);
-  const firstPeriod = new Int32Array(n);
-  const nextPeriod = new Int32Array(n);
-  const effectiveFrom = new Float64Array(n);
-  const flags = new Uint8Array(n);
+  const rate = i64(n);
+  const connectionFee = i64(n);
+  const firstPeriod = i32(n);
+  const nextPeriod = i32(n);
+  const effectiveFrom = f64(n);
+  const flags = u8(n);
   const secRow: number[] = [];
   const secAfter: number[] = [];
   const secRate: bigint[] = [];
@@ -113,8 +114,8 @@ export function packRateRows(rows: readonly RateRow[], grouping: RowGrouping = g
       secRate.push(sec.ratePerMinute);
     }
   }
-  const text = new Uint16Array(chars);
-  const textStart = new Uint32Array(slots + n + 1);
+  const text = new Uint16Array(o.shared === true ? new SharedArrayBuffer(chars * 2) : new ArrayBuffer(chars * 2));
+  const textStart = u32(slots + n + 1);
   let at = 0;
   const put = (t: string, slot: number): void => {
     for (let c = 0; c < t.length; c++) text[at++] = t.charCodeAt(c);
@@ -122,23 +123,235 @@ export function packRateRows(rows: readonly RateRow[], grouping: RowGrouping = g
   };
   for (let s = 0; s < slots; s++) put(prefixes[s]!, s);
   for (let k = 0; k < n; k++) put(rows[order[k]!]!.areaName, slots + k);
+  const sectionRow = i32(secRow.length);
+  const sectionAfter = i32(secRow.length);
+  const sectionRate = i64(secRow.length);
+  sectionRow.set(secRow);
+  sectionAfter.set(secAfter);
+  sectionRate.set(secRate);
+  return {
+    count: n, slots, rate, connectionFee, firstPeriod, nextPeriod, effectiveFrom, flags, slotStart, text, textStart,
+    sectionRow, sectionAfter, sectionRate, hashTable: prefixHashTable(text, textStart, slots, i32), maxPrefixLength,
+  };
+}
+
+export interface PackOptions {
+  /**
+   * Allocate the arrays on SharedArrayBuffers: a packed group can then be posted to another thread
+   * (the base of an edit or a merge, rows to store) without copying it and without the sender
+   * losing it. The arrays are never written after packing, so sharing them is safe.
+   */
+  readonly shared?: boolean;
+}
+
+type Alloc<T> = (n: number) => T;
+
+function arrays(shared: boolean): { i32: Alloc<Int32Array>; u32: Alloc<Uint32Array>; u8: Alloc<Uint8Array>; f64: Alloc<Float64Array>; i64: Alloc<BigInt64Array> } {
+  const buf = (bytes: number): ArrayBuffer => (shared ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes)) as ArrayBuffer;
+  return {
+    i32: (n) => new Int32Array(buf(n * 4)), u32: (n) => new Uint32Array(buf(n * 4)), u8: (n) => new Uint8Array(buf(n)),
+    f64: (n) => new Float64Array(buf(n * 8)), i64: (n) => new BigInt64Array(buf(n * 8)),
+  };
+}
+
+/** The open-addressing table of slot numbers by prefix hash over the slots' prefixes in `text`. */
+function prefixHashTable(text: Uint16Array, textStart: Uint32Array, slots: number, i32: Alloc<Int32Array>): Int32Array {
   // load factor <= 1/2 keeps linear-probe chains short
   let size = 2;
   while (size < slots * 2) size *= 2;
-  const hashTable = new Int32Array(size).fill(-1);
+  const hashTable = i32(size).fill(-1);
   for (let s = 0; s < slots; s++) {
-    const p = prefixes[s]!;
     let h = FNV_SEED;
-    for (let c = 0; c < p.length; c++) h = fnvStep(h, p.charCodeAt(c));
+    for (let c = textStart[s]!; c < textStart[s + 1]!; c++) h = fnvStep(h, text[c]!);
     let i = h & (size - 1);
     while (hashTable[i] !== -1) i = (i + 1) & (size - 1);
     hashTable[i] = s;
   }
-  return {
-    count: n, slots, rate, connectionFee, firstPeriod, nextPeriod, effectiveFrom, flags, slotStart, text, textStart,
-    sectionRow: Int32Array.from(secRow), sectionAfter: Int32Array.from(secAfter), sectionRate: BigInt64Array.from(secRate),
-    hashTable, maxPrefixLength,
+  return hashTable;
+}
+
+/** The slot of exactly `prefix`, or -1. */
+export function packedSlotOf(p: PackedRates, prefix: string): number {
+  const mask = p.hashTable.length - 1;
+  let h = FNV_SEED;
+  for (let c = 0; c < prefix.length; c++) h = fnvStep(h, prefix.charCodeAt(c));
+  for (let i = h & mask; ; i = (i + 1) & mask) {
+    const s = p.hashTable[i]!;
+    if (s === -1) return -1;
+    if (sameText(p, s, prefix, prefix.length)) return s;
+  }
+}
+
+/** A row named by its prefix and effective time (what a rate edit replaces or deletes). */
+export interface RowKey {
+  readonly prefix: string;
+  readonly effectiveFrom: number;
+}
+
+/**
+ * A new packed group: `base` with the rows named in `remove` taken out and the rows of `put` set
+ * (each replaces the row with the same prefix and effective time, if any). Untouched rows are
+ * copied array to array, never made into objects, so a one-row edit of a 1,000,000-row group
+ * costs a few tens of ms (in a worker). Rows in `put` must be valid (rateRowProblem) and have
+ * distinct keys. A prefix left without rows loses its slot.
+ */
+export function editPacked(base: PackedRates, put: readonly RateRow[], remove: readonly RowKey[] = [], o: PackOptions = {}): PackedRates {
+  const keyOf = (prefix: string, eff: number): string => `${prefix}\u0000${eff}`;
+  const gone = new Set<string>();
+  // touched prefixes: their base slot (-1 when new) and the rows they gain
+  const touched = new Map<string, { slot: number; add: RateRow[] }>();
+  const touch = (prefix: string) => {
+    let t = touched.get(prefix);
+    if (t === undefined) touched.set(prefix, (t = { slot: packedSlotOf(base, prefix), add: [] }));
+    return t;
   };
+  for (const k of remove) {
+    touch(k.prefix);
+    gone.add(keyOf(k.prefix, k.effectiveFrom));
+  }
+  for (const r of put) {
+    const key = keyOf(r.prefix, r.effectiveFrom);
+    if (touch(r.prefix).add.some((x) => x.effectiveFrom === r.effectiveFrom)) throw badPacked(`two rows for prefix ${r.prefix} at the same effective time`);
+    touch(r.prefix).add.push(r);
+    gone.add(key);
+  }
+  // a touched slot's new run: base rows kept (index >= 0) and new rows (~k = put row k), by effective time
+  const newRows: RateRow[] = [];
+  const runs = new Map<number, number[]>();
+  const appended: Array<{ prefix: string; run: number[] }> = [];
+  for (const [prefix, t] of touched) {
+    const run: Array<{ src: number; eff: number }> = [];
+    if (t.slot >= 0) {
+      for (let i = base.slotStart[t.slot]!; i < base.slotStart[t.slot + 1]!; i++) {
+        if (!gone.has(keyOf(prefix, base.effectiveFrom[i]!))) run.push({ src: i, eff: base.effectiveFrom[i]! });
+      }
+    }
+    for (const r of t.add) run.push({ src: ~(newRows.push(r) - 1), eff: r.effectiveFrom });
+    run.sort((a, b) => a.eff - b.eff);
+    const srcs = run.map((x) => x.src);
+    if (t.slot >= 0) runs.set(t.slot, srcs);
+    else if (srcs.length > 0) appended.push({ prefix, run: srcs });
+  }
+  // the new slots: base slots in order (a touched one with its new run, dropped when empty), then new prefixes
+  let count = 0;
+  let slots = 0;
+  const slotBase: number[] = []; // base slot of each new slot, or ~k for appended[k]
+  for (let s = 0; s < base.slots; s++) {
+    const run = runs.get(s);
+    const size = run === undefined ? base.slotStart[s + 1]! - base.slotStart[s]! : run.length;
+    if (size === 0) continue;
+    slotBase.push(s);
+    slots++;
+    count += size;
+  }
+  for (let k = 0; k < appended.length; k++) {
+    slotBase.push(~k);
+    slots++;
+    count += appended[k]!.run.length;
+  }
+  const { i32, u32, u8, f64, i64 } = arrays(o.shared === true);
+  const rate = i64(count);
+  const connectionFee = i64(count);
+  const firstPeriod = i32(count);
+  const nextPeriod = i32(count);
+  const effectiveFrom = f64(count);
+  const flags = u8(count);
+  const slotStart = u32(slots + 1);
+  const from = new Int32Array(count); // per new row: base row index, or ~k for newRows[k]
+  let k = 0;
+  let chars = 0;
+  let maxPrefixLength = 0;
+  for (let s = 0; s < slots; s++) {
+    const b = slotBase[s]!;
+    const run = b >= 0 ? runs.get(b) : appended[~b]!.run;
+    if (run === undefined) for (let i = base.slotStart[b]!; i < base.slotStart[b + 1]!; i++) from[k++] = i;
+    else for (const src of run) from[k++] = src;
+    slotStart[s + 1] = k;
+    const len = b >= 0 ? base.textStart[b + 1]! - base.textStart[b]! : appended[~b]!.prefix.length;
+    chars += len;
+    if (len > maxPrefixLength) maxPrefixLength = len;
+  }
+  const secRow: number[] = [];
+  const secAfter: number[] = [];
+  const secRate: bigint[] = [];
+  const firstSection = base.sectionRow.length === 0 ? null : sectionStarts(base);
+  for (let j = 0; j < count; j++) {
+    const f = from[j]!;
+    if (f >= 0) {
+      rate[j] = base.rate[f]!;
+      connectionFee[j] = base.connectionFee[f]!;
+      firstPeriod[j] = base.firstPeriod[f]!;
+      nextPeriod[j] = base.nextPeriod[f]!;
+      effectiveFrom[j] = base.effectiveFrom[f]!;
+      flags[j] = base.flags[f]!;
+      chars += base.textStart[base.slots + f + 1]! - base.textStart[base.slots + f]!;
+      if (firstSection !== null) {
+        for (let q = firstSection[f]!; q < firstSection[f + 1]!; q++) {
+          secRow.push(j);
+          secAfter.push(base.sectionAfter[q]!);
+          secRate.push(base.sectionRate[q]!);
+        }
+      }
+    } else {
+      const r = newRows[~f]!;
+      rate[j] = r.ratePerMinute;
+      connectionFee[j] = r.connectionFee;
+      firstPeriod[j] = r.firstPeriod;
+      nextPeriod[j] = r.nextPeriod;
+      effectiveFrom[j] = r.effectiveFrom;
+      flags[j] = (r.locked ? 1 : 0) | (CALL_TYPES.indexOf(r.callType) << 1);
+      chars += r.areaName.length;
+      for (const sec of r.sections) {
+        secRow.push(j);
+        secAfter.push(sec.afterSeconds);
+        secRate.push(sec.ratePerMinute);
+      }
+    }
+  }
+  const text = new Uint16Array(o.shared === true ? new SharedArrayBuffer(chars * 2) : new ArrayBuffer(chars * 2));
+  const textStart = u32(slots + count + 1);
+  let at = 0;
+  const copy = (k0: number): void => {
+    text.set(base.text.subarray(base.textStart[k0]!, base.textStart[k0 + 1]!), at);
+    at += base.textStart[k0 + 1]! - base.textStart[k0]!;
+  };
+  const write = (t: string): void => {
+    for (let c = 0; c < t.length; c++) text[at++] = t.charCodeAt(c);
+  };
+  for (let s = 0; s < slots; s++) {
+    const b = slotBase[s]!;
+    if (b >= 0) copy(b);
+    else write(appended[~b]!.prefix);
+    textStart[s + 1] = at;
+  }
+  for (let j = 0; j < count; j++) {
+    const f = from[j]!;
+    if (f >= 0) copy(base.slots + f);
+    else write(newRows[~f]!.areaName);
+    textStart[slots + j + 1] = at;
+  }
+  const sectionRow = i32(secRow.length);
+  const sectionAfter = i32(secRow.length);
+  const sectionRate = i64(secRow.length);
+  sectionRow.set(secRow);
+  sectionAfter.set(secAfter);
+  sectionRate.set(secRate);
+  return {
+    count, slots, rate, connectionFee, firstPeriod, nextPeriod, effectiveFrom, flags, slotStart, text, textStart,
+    sectionRow, sectionAfter, sectionRate, hashTable: prefixHashTable(text, textStart, slots, i32), maxPrefixLength,
+  };
+}
+
+/** Per row, the index of its first section (count + 1 entries; sections are grouped in row order). */
+function sectionStarts(p: PackedRates): Uint32Array {
+  const out = new Uint32Array(p.count + 1);
+  let q = 0;
+  for (let i = 0; i < p.count; i++) {
+    out[i] = q;
+    while (q < p.sectionRow.length && p.sectionRow[q] === i) q++;
+  }
+  out[p.count] = q;
+  return out;
 }
 
 /** A PrefixIndex over a packed group's own hash table: nothing to build on the main thread. */
@@ -179,10 +392,10 @@ function sameText(p: PackedRates, k: number, number: string, len: number): boole
   return true;
 }
 
-/** The ArrayBuffers to pass as Piscina's transfer list (zero copy). */
+/** The ArrayBuffers to pass as Piscina's transfer list (zero copy); none for shared arrays, which are posted without a copy anyway. */
 export function packedTransferList(p: PackedRates): ArrayBuffer[] {
   return [p.rate, p.connectionFee, p.firstPeriod, p.nextPeriod, p.effectiveFrom, p.flags, p.slotStart, p.text, p.textStart, p.sectionRow, p.sectionAfter, p.sectionRate, p.hashTable]
-    .map((a) => a.buffer as ArrayBuffer);
+    .map((a) => a.buffer).filter((b): b is ArrayBuffer => !(b instanceof SharedArrayBuffer)) as ArrayBuffer[];
 }
 
 /** The prefix of every slot, in slot order: what a prefix index (Map or WASM trie) is built from. */
