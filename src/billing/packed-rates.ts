@@ -190,10 +190,11 @@ export interface RowKey {
 
 /**
  * A new packed group: `base` with the rows named in `remove` taken out and the rows of `put` set
- * (each replaces the row with the same prefix and effective time, if any). Untouched rows are
- * copied array to array, never made into objects, so a one-row edit of a 1,000,000-row group
- * costs a few tens of ms (in a worker). Rows in `put` must be valid (rateRowProblem) and have
- * distinct keys. A prefix left without rows loses its slot.
+ * (each replaces the row with the same prefix and effective time, if any). Runs of untouched rows
+ * are copied array to array (TypedArray.set), never made into objects, and the prefix hash table
+ * is shared with `base` when no prefix comes or goes, so a one-row edit of a 1,000,000-row group
+ * costs a few tens of ms. `base` is not changed (it is the group in force meanwhile). Rows in `put`
+ * must be valid (rateRowProblem) with distinct keys. A prefix left without rows loses its slot.
  */
 export function editPacked(base: PackedRates, put: readonly RateRow[], remove: readonly RowKey[] = [], o: PackOptions = {}): PackedRates {
   const keyOf = (prefix: string, eff: number): string => `${prefix}\u0000${eff}`;
@@ -210,12 +211,12 @@ export function editPacked(base: PackedRates, put: readonly RateRow[], remove: r
     gone.add(keyOf(k.prefix, k.effectiveFrom));
   }
   for (const r of put) {
-    const key = keyOf(r.prefix, r.effectiveFrom);
-    if (touch(r.prefix).add.some((x) => x.effectiveFrom === r.effectiveFrom)) throw badPacked(`two rows for prefix ${r.prefix} at the same effective time`);
-    touch(r.prefix).add.push(r);
-    gone.add(key);
+    const t = touch(r.prefix);
+    if (t.add.some((x) => x.effectiveFrom === r.effectiveFrom)) throw badPacked(`two rows for prefix ${r.prefix} at the same effective time`);
+    t.add.push(r);
+    gone.add(keyOf(r.prefix, r.effectiveFrom));
   }
-  // a touched slot's new run: base rows kept (index >= 0) and new rows (~k = put row k), by effective time
+  // a touched slot's new run: base rows kept (index >= 0) and new rows (~k = newRows[k]), by effective time
   const newRows: RateRow[] = [];
   const runs = new Map<number, number[]>();
   const appended: Array<{ prefix: string; run: number[] }> = [];
@@ -232,23 +233,59 @@ export function editPacked(base: PackedRates, put: readonly RateRow[], remove: r
     if (t.slot >= 0) runs.set(t.slot, srcs);
     else if (srcs.length > 0) appended.push({ prefix, run: srcs });
   }
-  // the new slots: base slots in order (a touched one with its new run, dropped when empty), then new prefixes
-  let count = 0;
-  let slots = 0;
-  const slotBase: number[] = []; // base slot of each new slot, or ~k for appended[k]
-  for (let s = 0; s < base.slots; s++) {
-    const run = runs.get(s);
-    const size = run === undefined ? base.slotStart[s + 1]! - base.slotStart[s]! : run.length;
-    if (size === 0) continue;
-    slotBase.push(s);
-    slots++;
-    count += size;
+  // The new rows as segments: a run of base rows [a, b), or one new row (a = ~k, b = -1); the new
+  // slots likewise: a run of base slots, or an appended prefix. Consecutive base runs merge.
+  const rowA: number[] = [];
+  const rowB: number[] = [];
+  const slotA: number[] = [];
+  const slotB: number[] = [];
+  const addRun = (a: number[], b: number[], from: number, to: number): void => {
+    const n = a.length;
+    if (n > 0 && a[n - 1]! >= 0 && b[n - 1] === from) b[n - 1] = to;
+    else {
+      a.push(from);
+      b.push(to);
+    }
+  };
+  const addRows = (run: readonly number[]): void => {
+    for (const src of run) {
+      if (src >= 0) addRun(rowA, rowB, src, src + 1);
+      else {
+        rowA.push(src);
+        rowB.push(-1);
+      }
+    }
+  };
+  let removedSlots = 0;
+  let runFrom = 0; // untouched base slots since the last touched one
+  const flushSlots = (to: number): void => {
+    if (to > runFrom) {
+      addRun(slotA, slotB, runFrom, to);
+      addRun(rowA, rowB, base.slotStart[runFrom]!, base.slotStart[to]!);
+    }
+  };
+  const touchedSlots = [...runs.keys()].sort((a, b) => a - b);
+  for (const s of touchedSlots) {
+    flushSlots(s);
+    runFrom = s + 1;
+    const run = runs.get(s)!;
+    if (run.length === 0) {
+      removedSlots++;
+      continue;
+    }
+    addRun(slotA, slotB, s, s + 1);
+    addRows(run);
   }
+  flushSlots(base.slots);
   for (let k = 0; k < appended.length; k++) {
-    slotBase.push(~k);
-    slots++;
-    count += appended[k]!.run.length;
+    slotA.push(~k);
+    slotB.push(-1);
+    addRows(appended[k]!.run);
   }
+  const slots = base.slots - removedSlots + appended.length;
+  let count = base.count - [...runs.entries()].reduce((n, [s, r]) => n + (base.slotStart[s + 1]! - base.slotStart[s]!) - r.length, 0);
+  for (const a of appended) count += a.run.length;
+
   const { i32, u32, u8, f64, i64 } = arrays(o.shared === true);
   const rate = i64(count);
   const connectionFee = i64(count);
@@ -257,78 +294,95 @@ export function editPacked(base: PackedRates, put: readonly RateRow[], remove: r
   const effectiveFrom = f64(count);
   const flags = u8(count);
   const slotStart = u32(slots + 1);
-  const from = new Int32Array(count); // per new row: base row index, or ~k for newRows[k]
-  let k = 0;
+  // text: every slot's prefix, then every row's area name
   let chars = 0;
-  let maxPrefixLength = 0;
-  for (let s = 0; s < slots; s++) {
-    const b = slotBase[s]!;
-    const run = b >= 0 ? runs.get(b) : appended[~b]!.run;
-    if (run === undefined) for (let i = base.slotStart[b]!; i < base.slotStart[b + 1]!; i++) from[k++] = i;
-    else for (const src of run) from[k++] = src;
-    slotStart[s + 1] = k;
-    const len = b >= 0 ? base.textStart[b + 1]! - base.textStart[b]! : appended[~b]!.prefix.length;
-    chars += len;
-    if (len > maxPrefixLength) maxPrefixLength = len;
+  let maxPrefixLength = base.maxPrefixLength;
+  for (let g = 0; g < slotA.length; g++) {
+    const a = slotA[g]!;
+    if (a >= 0) chars += base.textStart[slotB[g]!]! - base.textStart[a]!;
+    else {
+      const p = appended[~a]!.prefix;
+      chars += p.length;
+      if (p.length > maxPrefixLength) maxPrefixLength = p.length;
+    }
   }
+  for (let g = 0; g < rowA.length; g++) {
+    const a = rowA[g]!;
+    chars += a >= 0 ? base.textStart[base.slots + rowB[g]!]! - base.textStart[base.slots + a]! : newRows[~a]!.areaName.length;
+  }
+  const text = new Uint16Array(o.shared === true ? new SharedArrayBuffer(chars * 2) : new ArrayBuffer(chars * 2));
+  const textStart = u32(slots + count + 1);
+  let at = 0;
+  /** Copies base texts [k0, k1) to text at `at`, their ends to textStart from `to` + 1. */
+  const copyTexts = (k0: number, k1: number, to: number): void => {
+    const t0 = base.textStart[k0]!;
+    text.set(base.text.subarray(t0, base.textStart[k1]!), at);
+    const shift = at - t0;
+    for (let k = k0; k < k1; k++) textStart[to + (k - k0) + 1] = base.textStart[k + 1]! + shift;
+    at += base.textStart[k1]! - t0;
+  };
+  const writeText = (t: string, to: number): void => {
+    for (let c = 0; c < t.length; c++) text[at++] = t.charCodeAt(c);
+    textStart[to + 1] = at;
+  };
+  // slots: prefixes and slot starts
+  let s2 = 0;
+  let rowAt = 0;
+  let tp = 0; // next touched slot (they come in order)
+  for (let g = 0; g < slotA.length; g++) {
+    const a = slotA[g]!;
+    if (a >= 0) {
+      const b = slotB[g]!;
+      copyTexts(a, b, s2);
+      for (let s = a; s < b; s++) {
+        while (tp < touchedSlots.length && touchedSlots[tp]! < s) tp++;
+        rowAt += tp < touchedSlots.length && touchedSlots[tp] === s ? runs.get(s)!.length : base.slotStart[s + 1]! - base.slotStart[s]!;
+        slotStart[++s2] = rowAt;
+      }
+    } else {
+      writeText(appended[~a]!.prefix, s2);
+      rowAt += appended[~a]!.run.length;
+      slotStart[++s2] = rowAt;
+    }
+  }
+  // rows: values, area names, sections
   const secRow: number[] = [];
   const secAfter: number[] = [];
   const secRate: bigint[] = [];
-  const firstSection = base.sectionRow.length === 0 ? null : sectionStarts(base);
-  for (let j = 0; j < count; j++) {
-    const f = from[j]!;
-    if (f >= 0) {
-      rate[j] = base.rate[f]!;
-      connectionFee[j] = base.connectionFee[f]!;
-      firstPeriod[j] = base.firstPeriod[f]!;
-      nextPeriod[j] = base.nextPeriod[f]!;
-      effectiveFrom[j] = base.effectiveFrom[f]!;
-      flags[j] = base.flags[f]!;
-      chars += base.textStart[base.slots + f + 1]! - base.textStart[base.slots + f]!;
-      if (firstSection !== null) {
-        for (let q = firstSection[f]!; q < firstSection[f + 1]!; q++) {
-          secRow.push(j);
-          secAfter.push(base.sectionAfter[q]!);
-          secRate.push(base.sectionRate[q]!);
-        }
+  let j = 0;
+  for (let g = 0; g < rowA.length; g++) {
+    const a = rowA[g]!;
+    if (a >= 0) {
+      const b = rowB[g]!;
+      rate.set(base.rate.subarray(a, b), j);
+      connectionFee.set(base.connectionFee.subarray(a, b), j);
+      firstPeriod.set(base.firstPeriod.subarray(a, b), j);
+      nextPeriod.set(base.nextPeriod.subarray(a, b), j);
+      effectiveFrom.set(base.effectiveFrom.subarray(a, b), j);
+      flags.set(base.flags.subarray(a, b), j);
+      copyTexts(base.slots + a, base.slots + b, slots + j);
+      for (let q = firstSectionOf(base, a); q < base.sectionRow.length && base.sectionRow[q]! < b; q++) {
+        secRow.push(base.sectionRow[q]! - a + j);
+        secAfter.push(base.sectionAfter[q]!);
+        secRate.push(base.sectionRate[q]!);
       }
+      j += b - a;
     } else {
-      const r = newRows[~f]!;
+      const r = newRows[~a]!;
       rate[j] = r.ratePerMinute;
       connectionFee[j] = r.connectionFee;
       firstPeriod[j] = r.firstPeriod;
       nextPeriod[j] = r.nextPeriod;
       effectiveFrom[j] = r.effectiveFrom;
       flags[j] = (r.locked ? 1 : 0) | (CALL_TYPES.indexOf(r.callType) << 1);
-      chars += r.areaName.length;
+      writeText(r.areaName, slots + j);
       for (const sec of r.sections) {
         secRow.push(j);
         secAfter.push(sec.afterSeconds);
         secRate.push(sec.ratePerMinute);
       }
+      j++;
     }
-  }
-  const text = new Uint16Array(o.shared === true ? new SharedArrayBuffer(chars * 2) : new ArrayBuffer(chars * 2));
-  const textStart = u32(slots + count + 1);
-  let at = 0;
-  const copy = (k0: number): void => {
-    text.set(base.text.subarray(base.textStart[k0]!, base.textStart[k0 + 1]!), at);
-    at += base.textStart[k0 + 1]! - base.textStart[k0]!;
-  };
-  const write = (t: string): void => {
-    for (let c = 0; c < t.length; c++) text[at++] = t.charCodeAt(c);
-  };
-  for (let s = 0; s < slots; s++) {
-    const b = slotBase[s]!;
-    if (b >= 0) copy(b);
-    else write(appended[~b]!.prefix);
-    textStart[s + 1] = at;
-  }
-  for (let j = 0; j < count; j++) {
-    const f = from[j]!;
-    if (f >= 0) copy(base.slots + f);
-    else write(newRows[~f]!.areaName);
-    textStart[slots + j + 1] = at;
   }
   const sectionRow = i32(secRow.length);
   const sectionAfter = i32(secRow.length);
@@ -336,22 +390,33 @@ export function editPacked(base: PackedRates, put: readonly RateRow[], remove: r
   sectionRow.set(secRow);
   sectionAfter.set(secAfter);
   sectionRate.set(secRate);
+  // same slots, same prefixes, same numbers: the base's hash table serves (it is never written)
+  const hashTable = removedSlots === 0 && appended.length === 0 ? base.hashTable : prefixHashTable(text, textStart, slots, i32);
+  if (removedSlots > 0) maxPrefixLength = maxTextLength(textStart, slots);
   return {
     count, slots, rate, connectionFee, firstPeriod, nextPeriod, effectiveFrom, flags, slotStart, text, textStart,
-    sectionRow, sectionAfter, sectionRate, hashTable: prefixHashTable(text, textStart, slots, i32), maxPrefixLength,
+    sectionRow, sectionAfter, sectionRate, hashTable, maxPrefixLength,
   };
 }
 
-/** Per row, the index of its first section (count + 1 entries; sections are grouped in row order). */
-function sectionStarts(p: PackedRates): Uint32Array {
-  const out = new Uint32Array(p.count + 1);
-  let q = 0;
-  for (let i = 0; i < p.count; i++) {
-    out[i] = q;
-    while (q < p.sectionRow.length && p.sectionRow[q] === i) q++;
+/** The longest of texts 0 .. n-1. */
+function maxTextLength(textStart: Uint32Array, n: number): number {
+  let max = 0;
+  for (let k = 0; k < n; k++) if (textStart[k + 1]! - textStart[k]! > max) max = textStart[k + 1]! - textStart[k]!;
+  return max;
+}
+
+/** Index of the first section of row i or a later row (sections are grouped in row order). */
+function firstSectionOf(p: PackedRates, i: number): number {
+  const rows = p.sectionRow;
+  let lo = 0;
+  let hi = rows.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (rows[mid]! < i) lo = mid + 1;
+    else hi = mid;
   }
-  out[p.count] = q;
-  return out;
+  return lo;
 }
 
 /** A PrefixIndex over a packed group's own hash table: nothing to build on the main thread. */

@@ -87,11 +87,11 @@ interface Job {
 export type RowChange = { readonly put: RateRow } | { readonly remove: RowKey };
 
 /**
- * Groups with fewer rows are edited on the calling thread: a pool round trip (posting the task,
- * a worker that may have to start) costs more than the edit. editPacked measured ~1 ms for
- * 20,000 rows here, ~40-90 ms for 1,000,000 (bench/billing.bench.ts).
+ * Groups with fewer rows are edited on the calling thread: editPacked measured 0.2 ms at 1,000
+ * rows and 0.5-1.7 ms at 5,000, less than posting a task (and maybe starting a worker); at
+ * 20,000 it took 6 ms and at 1,000,000 45-55 ms, so larger groups are edited in the pool.
  */
-const POOL_EDIT_ROWS = 20_000;
+const POOL_EDIT_ROWS = 5_000;
 
 /**
  * Runs rate-deck imports (one at a time per group), single-row edits and the start-up load of
