@@ -58,10 +58,11 @@ export interface DumpTask {
 
 export type RateTask = DeckTask | EditTask | LoadTask | DumpTask;
 
-/** Messages on a deck task's port: the line count first, then rows read every 10,000. */
+/** Messages on a deck task's port: the line count first, then rows read every 10,000, then done (the last, always). */
 export type RateDeckMessage =
   | { readonly type: 'total'; readonly lines: number }
-  | { readonly type: 'progress'; readonly rowsRead: number };
+  | { readonly type: 'progress'; readonly rowsRead: number }
+  | { readonly type: 'done' };
 
 export type RateDeckOutcome =
   | { readonly ok: true; readonly packed: PackedRates; readonly deckRows: number; readonly ms: number }
@@ -91,6 +92,12 @@ function deck(task: DeckTask): RateDeckOutcome {
   if (csv.length > 0 && csv[csv.length - 1] !== 10) lines++;
   task.port.postMessage({ type: 'total', lines: Math.max(0, lines - 1) } satisfies RateDeckMessage);
   const merge = task.base !== undefined && task.base.count > 0;
+  // the store waits for an end: it is always posted (a closed port may not reach it while this thread sleeps between tasks)
+  let ended = false;
+  const end = (commit: boolean): void => {
+    ended = true;
+    task.store.postMessage({ end: true, commit } satisfies RateRowsMessage);
+  };
   try {
     const r = importRateDeck(csv, {
       maxErrors: task.maxErrors, base: merge ? task.base : undefined, shared: true,
@@ -99,15 +106,17 @@ function deck(task: DeckTask): RateDeckOutcome {
       onRows: merge ? undefined : (rows: readonly RateRow[]) => task.store.postMessage({ rows: JSON.stringify(rows.map(storeTuple)) } satisfies RateRowsMessage),
     });
     if (!r.ok) {
-      task.store.postMessage({ end: true, commit: false } satisfies RateRowsMessage);
+      end(false);
       return { ok: false, errors: r.errors };
     }
     // merge mode: the merged group's rows, now that it is known
     if (merge) dump(r.packed, task.store, false);
-    task.store.postMessage({ end: true, commit: true } satisfies RateRowsMessage);
+    end(true);
     return { ok: true, packed: r.packed, deckRows: r.deckRows, ms: performance.now() - t0 };
   } finally {
+    if (!ended) end(false);
     task.store.close();
+    task.port.postMessage({ type: 'done' } satisfies RateDeckMessage);
     task.port.close();
   }
 }

@@ -268,10 +268,15 @@ export class RateImporter {
     const progress = new MessageChannel(); // worker -> here: lines, rows read
     const rows = new MessageChannel(); // worker -> store: the rows, then commit or not
     const stored = new MessageChannel(); // store -> here: rows stored
+    // the worker's last message; its port's close may not reach us (a pool thread sleeps between tasks)
+    let progressEnded!: () => void;
+    const progressDone = new Promise<void>((r) => (progressEnded = r));
     progress.port1.on('message', (m: RateDeckMessage) => {
       if (m.type === 'total') set({ totalLines: m.lines });
-      else set({ rowsRead: m.rowsRead });
+      else if (m.type === 'progress') set({ rowsRead: m.rowsRead });
+      else progressEnded();
     });
+    progress.port1.once('close', () => progressEnded());
     stored.port1.on('message', (m: RateProgressMessage) => {
       if (base !== undefined && m.stored === 1) set({ phase: 'storing' });
       set({ rowsStored: m.stored });
@@ -284,11 +289,18 @@ export class RateImporter {
     const own = csv.byteLength >= 1 << 20 && csv.byteOffset === 0 && csv.byteLength === csv.buffer.byteLength;
     const transferList = (own ? [progress.port2, rows.port1, csv.buffer] : [progress.port2, rows.port1]) as never;
     const working = this.#poolFor().run(task, { transferList }) as Promise<RateDeckOutcome>;
-    // a task that never reached the worker leaves the store's port open: close it (rolls back)
-    working.catch(() => rows.port1.close());
+    // Wait for the last progress of both (the store's port closes once its far end has closed and
+    // every message sent before has been handled here), so the status is complete when the import ends.
+    const progressed = Promise.all([progressDone, new Promise((r) => stored.port1.once('close', r))]);
+    // a task that never reached its thread leaves ports open: close them (the store rolls back)
+    working.catch(() => {
+      rows.port1.close();
+      progress.port1.close();
+    });
+    storing.catch(() => stored.port1.close());
     const [w, st] = await Promise.allSettled([working, storing]);
+    await progressed;
     progress.port1.close();
-    stored.port1.close();
     if (w.status === 'rejected') throw w.reason;
     if (st.status === 'rejected') throw st.reason;
     const o = w.value;
