@@ -28,7 +28,7 @@ export {
 } from './accounts.js';
 export { vendorRatePerMinute, compareRates, meetsMinProfit, withinMaxRate } from './routing-rates.js';
 export {
-  parseRateDeck, importRateDeck, mergeRows, rateDeckToCsv, rateDeckRecord, RATE_DECK_COLUMNS,
+  parseRateDeck, importRateDeck, rateDeckToCsv, rateDeckRecord, RATE_DECK_COLUMNS,
   type RateDeckError, type RateDeckResult, type RateDeckOptions, type ImportDeckOptions,
 } from './rate-deck.js';
 export {
