@@ -277,10 +277,7 @@ export class RateImporter {
       else progressEnded();
     });
     progress.port1.once('close', () => progressEnded());
-    stored.port1.on('message', (m: RateProgressMessage) => {
-      if (base !== undefined && m.stored === 1) set({ phase: 'storing' });
-      set({ rowsStored: m.stored });
-    });
+    stored.port1.on('message', (m: RateProgressMessage) => set({ phase: 'storing', rowsStored: m.stored }));
     const t = monotonicMs();
     const storing = this.#store.replaceRates(group, rows.port2, stored.port2);
     const task: DeckTask = { kind: 'deck', csv, maxErrors: this.#maxErrors, base, port: progress.port2, store: rows.port1 };
