@@ -7,7 +7,7 @@
  */
 import { setImmediate as yieldNow } from 'node:timers/promises';
 import type { MessagePort } from 'node:worker_threads';
-import { CompiledQuery, type Kysely } from 'kysely';
+import { CompiledQuery, sql, type Kysely } from 'kysely';
 import type { StoreKind } from './connect.js';
 
 /** prefix, area_name, rate, connection_fee, first_period, next_period, effective_time, locked, extra (money as integer strings). */
@@ -105,6 +105,7 @@ const ROLLBACK = new Error('rollback');
  */
 export async function replaceRates(db: Kysely<any>, kind: StoreKind, group: string, rows: MessagePort, progress?: MessagePort): Promise<boolean> {
   const batches = portBatches(rows);
+  const cache = kind === 'sqlite' ? await bulkCache(db) : null;
   try {
     await db.transaction().execute(async (tx) => {
       // A write first: on SQLite it takes the write lock before this transaction has read anything.
@@ -124,10 +125,26 @@ export async function replaceRates(db: Kysely<any>, kind: StoreKind, group: stri
     if (e === ROLLBACK) return false;
     throw e;
   } finally {
+    await cache?.restore();
     rows.close();
     progress?.close();
   }
 }
+
+/**
+ * SQLite: a page cache of BULK_CACHE_KIB for a bulk replace, so the index's pages stay in memory
+ * instead of spilling to the WAL in the middle of the transaction (1,000,000 rows with random
+ * prefixes: 6.5-6.8 s of inserts instead of 10.2 s with the default 2 MiB, same machine and load).
+ * `restore` puts the connection's own size back.
+ */
+async function bulkCache(db: Kysely<any>): Promise<{ restore(): Promise<void> }> {
+  const r = await sql<{ cache_size: number | bigint }>`pragma cache_size`.execute(db);
+  const before = Number(r.rows[0]?.cache_size ?? -2000);
+  await sql.raw(`pragma cache_size = -${BULK_CACHE_KIB}`).execute(db);
+  return { restore: async () => void (await sql.raw(`pragma cache_size = ${before}`).execute(db)) };
+}
+
+const BULK_CACHE_KIB = 65_536;
 
 /** The row batches posted on a port, as an async iterable; `commit` is set once it has ended. */
 function portBatches(port: MessagePort): AsyncIterable<string> & { readonly commit: boolean } {
