@@ -5,6 +5,7 @@
 import type { AccountBook } from '../billing/index.js';
 import type { Store } from '../store/index.js';
 import { RateImporter } from './importer.js';
+import { storedGroupNames } from './rate-store.js';
 
 export {
   RateImporter, RatesErrors, checkGroupName,
@@ -23,6 +24,8 @@ export { storeTuple, rowFromTuple } from './tuple.js';
  * groups in. A stored group that fails validation is logged and skipped, so the switch still starts.
  */
 export async function loadStoredRateGroups(store: Store, book: AccountBook): Promise<string[]> {
+  // most switches store no group: no worker to start then
+  if ((await storedGroupNames(store)).length === 0) return [];
   const loader = new RateImporter({ store, book });
   try {
     return await loader.loadStored();
