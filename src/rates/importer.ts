@@ -223,8 +223,12 @@ export class RateImporter {
   async loadStored(): Promise<string[]> {
     const { port1, port2 } = new MessageChannel();
     const reading = this.#store.readRates(port1);
-    const packing = this.#poolFor().run({ kind: 'load', port: port2 } satisfies LoadTask, { transferList: [port2] as never }) as Promise<LoadedGroup[]>;
+    // A pool of its own: this task waits for the writer thread, which may be waiting for a deck
+    // task queued in the shared pool behind it.
+    const pool = new Piscina({ filename: WORKER_URL.href, minThreads: 0, maxThreads: 1 });
+    const packing = pool.run({ kind: 'load', port: port2 } satisfies LoadTask, { transferList: [port2] as never }) as Promise<LoadedGroup[]>;
     const [r, p] = await Promise.allSettled([reading, packing]);
+    await pool.destroy();
     if (r.status === 'rejected') throw r.reason;
     if (p.status === 'rejected') throw p.reason;
     const loaded: string[] = [];
