@@ -9,8 +9,8 @@ import {
   type CallType, type RateRow, type RateSection,
 } from '../billing/index.js';
 import {
-  RateImporter, checkGroupName, createStoredGroup, deleteStoredGroup, deleteStoredRate, exportStoredGroupCsv, getStoredRate,
-  listStoredRates, putStoredRate, replaceStoredGroup, storedGroupNames, type ImportMode, type ImportStatus,
+  RateImporter, checkGroupName, createStoredGroup, deleteStoredGroup, exportStoredGroupCsv, getStoredRate,
+  listStoredRates, storedGroupNames, type ImportMode, type ImportStatus,
 } from '../rates/index.js';
 import type { Engines } from '../engines.js';
 import { createError } from '../util/errors.js';
@@ -79,21 +79,11 @@ export const rateRoutes: RouteModule = (app, ctx) => {
   const notImporting = (name: string): void => {
     if (importer?.importing(name)) throw conflict(`rate group ${name} is importing a deck; try again when the import is done`);
   };
-  // A group loaded from the config folder is stored whole before its first change through the API.
-  const ensureStored = async (name: string): Promise<void> => {
-    const s = store();
-    if ((await storedGroupNames(s)).includes(name)) return;
-    await replaceStoredGroup(s, name, groupNamed(name).packed());
-  };
-  /** The stored row a PUT/DELETE names (group, prefix, effectiveFrom), or 404. */
-  const namedRow = async (name: string, prefix: string, effectiveFrom: number | string | undefined): Promise<{ at: number; old: RateRow }> => {
-    groupNamed(name);
-    notImporting(name);
-    const at = effectiveParam(effectiveFrom);
-    await ensureStored(name);
+  /** The stored row a PUT/DELETE names (group, prefix, effective time), or 404; called in the group's turn. */
+  const namedRow = async (name: string, prefix: string, at: number): Promise<RateRow> => {
     const old = await getStoredRate(store(), name, prefix, at);
     if (!old) throw adminErrors.notFound(`rate group ${name} has no row for prefix ${prefix} effective ${iso(at)}`);
-    return { at, old };
+    return old;
   };
   app.addHook('onClose', async () => {
     await importer?.close();
@@ -128,8 +118,10 @@ export const rateRoutes: RouteModule = (app, ctx) => {
   }, async (req, reply) => {
     const name = req.body.name;
     validName(name);
-    if (engines().book.rateGroup(name) || !(await createStoredGroup(store(), name))) throw conflict(`rate group ${JSON.stringify(name)} exists`);
-    engines().book.setRateGroup(new RateGroup(name, []));
+    await imports().exclusive(name, async () => {
+      if (engines().book.rateGroup(name) || !(await createStoredGroup(store(), name))) throw conflict(`rate group ${JSON.stringify(name)} exists`);
+      engines().book.setRateGroup(new RateGroup(name, []));
+    });
     return reply.code(201).send({ name, rows: 0 });
   });
 
@@ -144,9 +136,12 @@ export const rateRoutes: RouteModule = (app, ctx) => {
     const users = ctx.sw.config.network.accounts.filter((a) => a.rateGroup === name).map((a) => a.id);
     if (users.length > 0) throw conflict(`rate group ${name} is used by account(s) ${users.join(', ')}`);
     notImporting(name);
-    const inStore = await deleteStoredGroup(store(), name);
-    const inBook = engines().book.removeRateGroup(name);
-    if (!inStore && !inBook) throw adminErrors.notFound(`no rate group ${JSON.stringify(name)}`);
+    // in the group's turn: an edit in progress finishes first (it would put the group back)
+    await imports().exclusive(name, async () => {
+      const inStore = await deleteStoredGroup(store(), name);
+      const inBook = engines().book.removeRateGroup(name);
+      if (!inStore && !inBook) throw adminErrors.notFound(`no rate group ${JSON.stringify(name)}`);
+    });
     return { name, deleted: true };
   });
 
@@ -184,12 +179,12 @@ export const rateRoutes: RouteModule = (app, ctx) => {
     groupNamed(name);
     notImporting(name);
     const row = rowFromBody(req.body, null);
-    await ensureStored(name);
-    if (await getStoredRate(store(), name, row.prefix, row.effectiveFrom)) {
-      throw conflict(`rate group ${name} has a row for prefix ${row.prefix} effective ${iso(row.effectiveFrom)}; change it with PUT`);
-    }
-    await putStoredRate(store(), name, row);
-    swapWith(name, row, null);
+    await imports().change(name, async () => {
+      if (await getStoredRate(store(), name, row.prefix, row.effectiveFrom)) {
+        throw conflict(`rate group ${name} has a row for prefix ${row.prefix} effective ${iso(row.effectiveFrom)}; change it with PUT`);
+      }
+      return { put: row };
+    });
     return reply.code(201).send(rateView(row));
   });
 
@@ -202,11 +197,12 @@ export const rateRoutes: RouteModule = (app, ctx) => {
     },
   }, async (req) => {
     const { name, prefix } = req.params;
-    const { at, old } = await namedRow(name, prefix, req.query.effectiveFrom);
-    const row = rowFromBody({ ...req.body, prefix, effectiveFrom: at }, old);
-    await putStoredRate(store(), name, row);
-    swapWith(name, row, old);
-    return rateView(row);
+    groupNamed(name);
+    notImporting(name);
+    const at = effectiveParam(req.query.effectiveFrom);
+    // the body is laid over the row as stored in this edit's turn, so two concurrent edits both land
+    const { put } = await imports().change(name, async () => ({ put: rowFromBody({ ...req.body, prefix, effectiveFrom: at }, await namedRow(name, prefix, at)) }));
+    return rateView(put);
   });
 
   app.delete<{ Params: { name: string; prefix: string }; Querystring: { effectiveFrom?: number | string } }>('/api/v1/rate-groups/:name/rates/:prefix', {
@@ -217,9 +213,13 @@ export const rateRoutes: RouteModule = (app, ctx) => {
     },
   }, async (req) => {
     const { name, prefix } = req.params;
-    const { at, old } = await namedRow(name, prefix, req.query.effectiveFrom);
-    if (!(await deleteStoredRate(store(), name, prefix, at))) throw adminErrors.notFound(`rate group ${name} has no row for prefix ${prefix} effective ${iso(at)}`);
-    swapWith(name, null, old);
+    groupNamed(name);
+    notImporting(name);
+    const at = effectiveParam(req.query.effectiveFrom);
+    await imports().change(name, async () => {
+      await namedRow(name, prefix, at);
+      return { remove: { prefix, effectiveFrom: at } };
+    });
     return { group: name, prefix, effectiveFrom: at, deleted: true };
   });
 
@@ -331,14 +331,6 @@ export const rateRoutes: RouteModule = (app, ctx) => {
     }
     return out;
   });
-
-  /** Swaps in the group with `row` put and/or `old` taken out (small edits: rebuilt on this thread). */
-  function swapWith(name: string, row: RateRow | null, old: RateRow | null): void {
-    const book = engines().book;
-    const rows = groupNamed(name).rows().filter((r) => !((old && r.prefix === old.prefix && r.effectiveFrom === old.effectiveFrom) || (row && r.prefix === row.prefix && r.effectiveFrom === row.effectiveFrom)));
-    if (row) rows.push(row);
-    book.setRateGroup(new RateGroup(name, rows));
-  }
 };
 
 function validName(name: string): void {

@@ -28,7 +28,10 @@ export {
 } from './accounts.js';
 export { vendorRatePerMinute, compareRates, meetsMinProfit, withinMaxRate } from './routing-rates.js';
 export {
-  parseRateDeck, importRateDeck, mergeRows, rateDeckToCsv, rateDeckRecord, RATE_DECK_COLUMNS,
+  parseRateDeck, importRateDeck, rateDeckToCsv, rateDeckRecord, RATE_DECK_COLUMNS,
   type RateDeckError, type RateDeckResult, type RateDeckOptions, type ImportDeckOptions,
 } from './rate-deck.js';
-export { packRateRows, PackedPrefixIndex, type RowGrouping, packedTransferList, packedPrefixes, checkPacked, packedRow, type PackedRates } from './packed-rates.js';
+export {
+  packRateRows, editPacked, packedSlotOf, PackedPrefixIndex, packedTransferList, packedPrefixes, checkPacked, packedRow,
+  type RowGrouping, type RowKey, type PackOptions, type PackedRates,
+} from './packed-rates.js';

@@ -14,7 +14,7 @@ import { stringify } from 'csv-stringify/sync';
 import { formatMoney, parseMoney, type Money } from './money.js';
 import { CALL_TYPES, type CallType, type RateRow, type RateSection } from './rating.js';
 import { rateRowProblem } from './rate-table.js';
-import { packedRow, packRateRows, type PackedRates } from './packed-rates.js';
+import { editPacked, packRateRows, type PackedRates } from './packed-rates.js';
 
 export const RATE_DECK_COLUMNS = [
   'prefix', 'area_name', 'call_type', 'rate', 'first_period', 'next_period', 'connection_fee', 'sections', 'effective_from', 'locked',
@@ -59,6 +59,8 @@ export interface ImportDeckOptions extends RateDeckOptions {
    * and effective time; every other base row is kept.
    */
   readonly base?: PackedRates;
+  /** Pack on SharedArrayBuffers (see PackOptions). */
+  readonly shared?: boolean;
 }
 
 /**
@@ -70,23 +72,10 @@ export function importRateDeck(input: string | Buffer, options: ImportDeckOption
   const r = parseDeck(input, options);
   if (!r.ok) return r;
   if (options.base === undefined || options.base.count === 0) {
-    return { ok: true, packed: packRateRows(r.rows, { slotOfRow: r.slotOfRow, slots: r.slots }), deckRows: r.rows.length };
+    return { ok: true, packed: packRateRows(r.rows, { slotOfRow: r.slotOfRow, slots: r.slots }, { shared: options.shared }), deckRows: r.rows.length };
   }
-  return { ok: true, packed: packRateRows(mergeRows(options.base, r.rows)), deckRows: r.rows.length };
-}
-
-/** The deck's rows plus every base row whose (prefix, effective time) the deck does not give. */
-export function mergeRows(base: PackedRates, deck: readonly RateRow[]): RateRow[] {
-  const given = new Set<string>();
-  for (const r of deck) given.add(`${r.prefix}\u0000${r.effectiveFrom}`);
-  const out = deck.slice();
-  for (let s = 0; s < base.slots; s++) {
-    for (let i = base.slotStart[s]!; i < base.slotStart[s + 1]!; i++) {
-      const row = packedRow(base, s, i);
-      if (!given.has(`${row.prefix}\u0000${row.effectiveFrom}`)) out.push(row);
-    }
-  }
-  return out;
+  // the deck's rows replace base rows of the same prefix and effective time; the base's other rows are copied as arrays
+  return { ok: true, packed: editPacked(options.base, r.rows, [], { shared: options.shared }), deckRows: r.rows.length };
 }
 
 function parseDeck(input: string | Buffer, options: RateDeckOptions):

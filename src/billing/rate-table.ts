@@ -92,6 +92,7 @@ class RowSlots implements SlotSource {
   readonly prefixes: string[];
   readonly #slots: Array<RateRow | RateRow[]>;
   readonly #rows: readonly RateRow[];
+  #packed: PackedRates | undefined;
 
   constructor(name: string, rows: readonly RateRow[]) {
     // one Map entry per prefix holding the row itself: a 1,000,000-row deck makes no arrays
@@ -139,7 +140,8 @@ class RowSlots implements SlotSource {
   }
 
   packed(): PackedRates {
-    return packRateRows(this.#rows);
+    // shared: packed to be posted to a worker (an edit's or a merge's base), which then reads it in place
+    return (this.#packed ??= packRateRows(this.#rows, undefined, { shared: true }));
   }
 }
 

@@ -10,3 +10,4 @@ export { DayNamer, cdrTableName } from './day.js';
 export { StoreErrors } from './errors.js';
 export type { StoredNetwork, StoredRate, StoredDialPlan, StoredPhone, NetworkChange } from './network.js';
 export { resolveStoreUrl } from './url.js';
+export type { RateTuple, RateRowsMessage, RateProgressMessage } from './rates.js';

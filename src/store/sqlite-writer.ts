@@ -6,7 +6,8 @@ const WORKER_URL = new URL('../../workers/sqlite-writer.js', import.meta.url);
 
 /** The Store methods the writer thread runs (every write of a SQLite file store, and the reads that can be long). */
 export type WriterOp = 'writeBatch' | 'writeEncoded' | 'applyLedger' | 'dropCdrTablesOlderThan' | 'importNetwork' | 'ensureAccounts'
-  | 'queryCdrs' | 'ledger' | 'exportNetwork' | 'recordNetworkChange';
+  | 'queryCdrs' | 'ledger' | 'exportNetwork' | 'recordNetworkChange'
+  | 'createRateGroup' | 'deleteRateGroup' | 'putRate' | 'deleteRate' | 'replaceRates' | 'readRates';
 
 export interface WriterInit {
   readonly url: string;

@@ -12,6 +12,8 @@ import { formatMinor, toMinor } from './money.js';
 import { SqliteWriter } from './sqlite-writer.js';
 import type { Account } from '../config/types.js';
 import { readNetwork, readNetworkChanges, writeNetwork, writeNetworkChange, type NetworkChange, type StoredNetwork } from './network.js';
+import { createRateGroup, deleteRate, deleteRateGroup, putRate, readRates, replaceRates, type RateTuple } from './rates.js';
+import type { MessagePort } from 'node:worker_threads';
 
 const DAY_MS = 86_400_000;
 
@@ -568,6 +570,54 @@ export class Store {
     this.#open();
     if (this.#writer) return this.#writer.call('exportNetwork', []);
     return readNetwork(this.#db);
+  }
+
+  /** Creates an empty rate group; false when it exists already. */
+  async createRateGroup(name: string): Promise<boolean> {
+    this.#open();
+    if (this.#writer) return this.#writer.call('createRateGroup', [name]);
+    return createRateGroup(this.#db, name);
+  }
+
+  /** Deletes a rate group and its rows in one transaction; false when it was not stored. */
+  async deleteRateGroup(name: string): Promise<boolean> {
+    this.#open();
+    if (this.#writer) return this.#writer.call('deleteRateGroup', [name]);
+    return deleteRateGroup(this.#db, name);
+  }
+
+  /** Stores one rate row of `group`, replacing the row with the same prefix and effective time. */
+  async putRate(group: string, row: RateTuple): Promise<void> {
+    this.#open();
+    if (this.#writer) return this.#writer.call('putRate', [group, row]);
+    return putRate(this.#db, this.kind, group, row);
+  }
+
+  /** Deletes one rate row; false when there was none. */
+  async deleteRate(group: string, prefix: string, effectiveFrom: number): Promise<boolean> {
+    this.#open();
+    if (this.#writer) return this.#writer.call('deleteRate', [group, prefix, effectiveFrom]);
+    return deleteRate(this.#db, group, prefix, effectiveFrom);
+  }
+
+  /**
+   * Replaces every row of a rate group with the rows posted on `rows` (RateRowsMessage), in one
+   * transaction, committed only if the producer's end says so; `progress` (optional) gets rows
+   * stored. Both ports are moved to the writer thread, which then hears the producer directly:
+   * the rows never pass through this thread. The writer runs nothing else meanwhile (CDR batches
+   * queue behind the import, as they would wait for its write lock). Resolves with whether it committed.
+   */
+  async replaceRates(group: string, rows: MessagePort, progress?: MessagePort): Promise<boolean> {
+    this.#open();
+    if (this.#writer) return this.#writer.call('replaceRates', [group, rows, progress], progress ? [rows, progress] : [rows]);
+    return replaceRates(this.#db, this.kind, group, rows, progress);
+  }
+
+  /** Posts every stored rate group's name and rate row on `port` (RateRowsMessage; moved to the writer thread); returns the rows sent. */
+  async readRates(port: MessagePort): Promise<number> {
+    this.#open();
+    if (this.#writer) return this.#writer.call('readRates', [port], [port]);
+    return readRates(this.#db, port);
   }
 
   /** Closes the connection pool / file; idempotent. */

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import {
-  RateGroup, MapPrefixIndex, PackedPrefixIndex, packRateRows, importRateDeck, rateDeckToCsv, packedTransferList, packedPrefixes, parseRateDeck, money, type RateRow, type PackedRates,
+  RateGroup, MapPrefixIndex, PackedPrefixIndex, packRateRows, editPacked, checkPacked, importRateDeck, rateDeckToCsv, packedTransferList, packedPrefixes, parseRateDeck, money, type RateRow, type PackedRates,
 } from '../../src/billing/index.js';
 
 const rowArb: fc.Arbitrary<RateRow> = fc.record({
@@ -72,4 +72,34 @@ test('property: importRateDeck packs exactly what parse-then-pack gives', () => 
   }), { numRuns: 200 });
   const bad = importRateDeck('prefix,rate\n44,x\n');
   assert.ok(!bad.ok && bad.errors[0]!.line === 2);
+});
+
+test('property: editPacked (rows put and taken out, shared arrays) gives the group that packing the edited rows gives', () => {
+  const key = (r: { prefix: string; effectiveFrom: number }) => `${r.prefix}@${r.effectiveFrom}`;
+  fc.assert(fc.property(
+    fc.uniqueArray(rowArb, { selector: key, maxLength: 40 }),
+    fc.uniqueArray(rowArb, { selector: key, maxLength: 6 }),
+    fc.array(fc.nat(), { maxLength: 6 }),
+    fc.array(fc.tuple(fc.stringMatching(/^[0-9]{0,6}$/), fc.integer({ min: 0, max: 110 })), { maxLength: 30 }),
+    (rows, put, removeAt, probes) => {
+      // take out some existing rows (and a key that is not there), unless a put row names them
+      const putKeys = new Set(put.map(key));
+      const remove = rows.length === 0 ? [] : removeAt.map((i) => rows[i % rows.length]!).filter((r) => !putKeys.has(key(r)));
+      remove.push({ ...(rows[0] ?? put[0] ?? ({} as RateRow)), prefix: '999999', effectiveFrom: 7 });
+      const gone = new Set([...remove.map(key), ...putKeys]);
+      const expected = [...rows.filter((r) => !gone.has(key(r))), ...put];
+      const base = packRateRows(rows, undefined, { shared: true });
+      const edited = editPacked(base, put, remove.map((r) => ({ prefix: r.prefix, effectiveFrom: r.effectiveFrom })), { shared: true });
+      assert.ok(edited.rate.buffer instanceof SharedArrayBuffer && edited.text.buffer instanceof SharedArrayBuffer);
+      checkPacked(edited);
+      const got = RateGroup.fromPacked('g', edited);
+      const want = new RateGroup('g', expected);
+      assert.equal(got.size, expected.length);
+      assert.deepEqual([...got.rows()].sort((a, b) => (key(a) < key(b) ? -1 : 1)), [...expected].sort((a, b) => (key(a) < key(b) ? -1 : 1)));
+      for (const [callee, at] of probes) assert.deepEqual(got.lookup(callee, at), want.lookup(callee, at), `${callee} @ ${at}`);
+      for (const r of expected) assert.deepEqual(got.lookup(r.prefix, 200).ok, want.lookup(r.prefix, 200).ok);
+      // the base is untouched (it is the group still in force while the edit is built)
+      assert.equal(RateGroup.fromPacked('b', base).size, rows.length);
+    },
+  ), { numRuns: 400 });
 });

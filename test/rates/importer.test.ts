@@ -1,6 +1,7 @@
 // RateImporter on an SQLite file: decks larger than one parse slice (rows are stored while the
 // worker reads), a bad row late in a big deck rolls back what was stored, quoted fields with
-// newlines across slice boundaries, merge mode, one import per group at a time.
+// newlines across slice boundaries, merge mode, one import per group at a time; single-row changes
+// queued behind an import; the start-up load in the pool.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -102,4 +103,49 @@ test('merge keeps rows the deck does not give; a second import of the same group
   assert.deepEqual((await listStoredRates(store, 'm', { page: 1, pageSize: 10 })).rows.map((r) => r.prefix), ['1', '2']);
   assert.equal(importer.job(first.id)!.phase, 'done');
   assert.throws(() => importer.start('bad name', Buffer.from(HEADER)), { code: 'SSW_ERR_RATES_BAD_NAME' });
+});
+
+const row = (prefix: string, rate: bigint, effectiveFrom = 0) => ({
+  prefix, areaName: `A ${prefix}`, callType: 'international' as const, ratePerMinute: rate, firstPeriod: 60, nextPeriod: 60, connectionFee: 0n, sections: [], effectiveFrom, locked: false,
+});
+
+test('a change queued behind an import of its group starts from the imported group; changes take turns; memory and store agree', async () => {
+  // a group only in memory (as from the config folder) is stored whole at its first change
+  book.setRateGroup(new RateGroup('e', [row('31', 100n), row('32', 200n)]));
+  const c0 = await importer.change('e', async () => ({ put: row('33', 300n) }));
+  assert.equal(c0.put.prefix, '33');
+  assert.deepEqual((await listStoredRates(store, 'e', { page: 1, pageSize: 10 })).rows.map((r) => r.prefix), ['31', '32', '33']);
+  // an import (7,000 rows: the change after it is built in the pool) with two changes queued behind it
+  const imp = importer.start('e', Buffer.from(deck(7000)));
+  const seen: number[] = [];
+  const [c1, c2] = await Promise.all([
+    importer.change('e', async (g) => (seen.push(g.size), { put: row('200001', 77n) })),
+    importer.change('e', async (g) => (seen.push(g.size), { remove: { prefix: '200002', effectiveFrom: 0 } })),
+  ]);
+  assert.equal((await imp.done).phase, 'done');
+  assert.deepEqual(seen, [7000, 7000], 'each change saw the group the one before it left');
+  assert.ok('put' in c1 && 'remove' in c2);
+  const g = book.rateGroup('e')!;
+  assert.equal(g.size, 6999);
+  const hit = g.lookup('2000019', 0);
+  assert.ok(hit.ok && hit.row.ratePerMinute === 77n);
+  assert.equal(g.lookup('2000029', 0).ok, false);
+  assert.equal(await stored('e'), 6999);
+  const s1 = await listStoredRates(store, 'e', { prefix: '200001', page: 1, pageSize: 10 });
+  assert.deepEqual(s1.rows.filter((r) => r.prefix === '200001').map((r) => r.ratePerMinute), [77n]);
+  // a change naming a group that is gone changes nothing
+  await assert.rejects(importer.change('gone', async () => ({ put: row('1', 1n) })), { code: 'SSW_ERR_RATES_NO_GROUP' });
+});
+
+test('start-up load packs every stored group in the pool; a group with a bad stored row is skipped', async () => {
+  await store.db.insertInto('rate_groups').values({ name: 'broken' }).execute();
+  await store.db.insertInto('rates').values({ rate_group: 'broken', prefix: '4x', area_name: '', rate: 1, connection_fee: 0, first_period: 60, next_period: 60, effective_time: 0, locked: 0 }).execute();
+  const fresh = new AccountBook();
+  const loaded = await loadStoredRateGroups(store, fresh);
+  assert.ok(!loaded.includes('broken'));
+  assert.ok(loaded.includes('e') && loaded.includes('m'));
+  assert.equal(fresh.rateGroup('e')!.size, 6999);
+  const hit = fresh.rateGroup('e')!.lookup('2000019', 0);
+  assert.ok(hit.ok && hit.row.ratePerMinute === 77n && hit.row.areaName === 'A 200001');
+  assert.equal(fresh.rateGroup('broken'), undefined);
 });
