@@ -7,7 +7,7 @@
 import { writeFileSync, rmSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
-import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
+import { monitorEventLoopDelay, performance, PerformanceObserver } from 'node:perf_hooks';
 import { stringify } from 'yaml';
 import { writeNetworkConfig } from '../test/helpers/switch.js';
 import { loadConfig, readNetworkRaw } from '../src/config/index.js';
@@ -32,11 +32,23 @@ const net = (n: number, shift = 0) => ({
   })),
 });
 
-interface Watch { readonly ms: number; readonly max: number; readonly p99: number }
+interface Watch { readonly ms: number; readonly max: number; readonly p99: number; readonly gcMax: number; readonly gcMs: number }
 
-/** Runs fn with the loop-delay monitor on; its duration, the longest delay and the p99 (ms). */
+/**
+ * Runs fn with the loop-delay monitor on; its duration, the longest delay and the p99, and the
+ * event loop's own GC pauses meanwhile (longest and total), all in ms.
+ */
 async function watched(fn: () => Promise<unknown> | unknown): Promise<Watch> {
   const h = monitorEventLoopDelay({ resolution: 1 });
+  let gcMax = 0;
+  let gcMs = 0;
+  const gc = new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) {
+      gcMax = Math.max(gcMax, e.duration);
+      gcMs += e.duration;
+    }
+  });
+  gc.observe({ entryTypes: ['gc'] });
   h.enable();
   // The monitor drops its first sample: let it take a few before the work starts.
   await new Promise((r) => setTimeout(r, 10));
@@ -45,7 +57,8 @@ async function watched(fn: () => Promise<unknown> | unknown): Promise<Watch> {
   const ms = performance.now() - t0;
   await new Promise((r) => setTimeout(r, 5));
   h.disable();
-  return { ms, max: h.max / 1e6, p99: h.percentile(99) / 1e6 };
+  gc.disconnect();
+  return { ms, max: h.max / 1e6, p99: h.percentile(99) / 1e6, gcMax, gcMs };
 }
 
 const range = (xs: number[], digits = 0) => {
@@ -74,8 +87,8 @@ for (const n of SIZES) {
   }
   const maxes = live.map((w) => w.max);
   console.log(`${n} gateways (load average ${load}, ${REPS} reloads):`);
-  console.log(`  main-thread baseline  ${base.ms.toFixed(0)} ms, loop delay max ${base.max.toFixed(0)} ms`);
-  console.log(`  reloadNetwork()       ${range(live.map((w) => w.ms))} ms, loop delay max ${range(maxes, 1)} ms, p99 ${range(live.map((w) => w.p99), 1)} ms`);
+  console.log(`  main-thread baseline  ${base.ms.toFixed(0)} ms, loop delay max ${base.max.toFixed(0)} ms; GC pauses max ${base.gcMax.toFixed(1)} ms, total ${base.gcMs.toFixed(0)} ms`);
+  console.log(`  reloadNetwork()       ${range(live.map((w) => w.ms))} ms, loop delay max ${range(maxes, 1)} ms, p99 ${range(live.map((w) => w.p99), 1)} ms; GC pauses max ${range(live.map((w) => w.gcMax), 1)} ms, total ${range(live.map((w) => w.gcMs))} ms`);
   console.log(`  idle loop (noise)     loop delay max ${range(idle.map((w) => w.max), 1)} ms, p99 ${range(idle.map((w) => w.p99), 1)} ms`);
   console.log(`  ratio of max delays, reloadNetwork / baseline: ${(median(maxes) / base.max).toFixed(3)}x (${range(maxes.map((m) => m / base.max), 3)})`);
   await sw.stop(0);

@@ -89,7 +89,8 @@ export class RoutingTable {
    * same order: O(1) for the trie (its image is already in place), one split for the prefix texts.
    */
   static fromCompiled(gateways: readonly RoutingGatewayPolicy[], c: CompiledRoutes): RoutingTable {
-    const text = c.prefixText.split(',');
+    // '' is both no prefix at all and the one prefix '*': the starts tell them apart.
+    const text = c.gatewayStarts.length === 1 ? [] : c.prefixText.split(',');
     if (c.gatewayStarts.length !== text.length + 1 || c.gatewayStarts[text.length] !== c.gatewayIndexes.length) {
       throw badRoutes(`compiled routes do not fit: ${text.length} prefixes, ${c.gatewayStarts.length} starts, ${c.gatewayIndexes.length} gateway slots`);
     }
