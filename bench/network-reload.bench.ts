@@ -88,7 +88,7 @@ for (const n of SIZES) {
   const maxes = live.map((w) => w.max);
   console.log(`${n} gateways (load average ${load}, ${REPS} reloads):`);
   console.log(`  main-thread baseline  ${base.ms.toFixed(0)} ms, loop delay max ${base.max.toFixed(0)} ms; GC pauses max ${base.gcMax.toFixed(1)} ms, total ${base.gcMs.toFixed(0)} ms`);
-  console.log(`  reloadNetwork()       ${range(live.map((w) => w.ms))} ms, loop delay max ${range(maxes, 1)} ms, p99 ${range(live.map((w) => w.p99), 1)} ms; GC pauses max ${range(live.map((w) => w.gcMax), 1)} ms, total ${range(live.map((w) => w.gcMs))} ms`);
+  console.log(`  reloadNetwork()       ${range(live.map((w) => w.ms))} ms, loop delay max ${range(maxes, 1)} ms (each: ${maxes.map((m) => m.toFixed(1)).join(', ')}), p99 ${range(live.map((w) => w.p99), 1)} ms; GC pauses max ${range(live.map((w) => w.gcMax), 1)} ms, total ${range(live.map((w) => w.gcMs))} ms`);
   console.log(`  idle loop (noise)     loop delay max ${range(idle.map((w) => w.max), 1)} ms, p99 ${range(idle.map((w) => w.p99), 1)} ms`);
   console.log(`  ratio of max delays, reloadNetwork / baseline: ${(median(maxes) / base.max).toFixed(3)}x (${range(maxes.map((m) => m / base.max), 3)})`);
   await sw.stop(0);
