@@ -2,7 +2,7 @@
 // the plain-TS Map baseline measured in the same run, image bytes per prefix, and the event-loop
 // delay while tables are compiled in the pool and swapped in.
 //   node --expose-gc dist/bench/trie.bench.js [--quick]     (npm run bench:micro passes --expose-gc)
-import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
+import { monitorEventLoopDelay, performance, PerformanceObserver } from 'node:perf_hooks';
 import { PrefixTable, MapPrefixTable, createCompilePool, type PrefixEntry } from '../src/routing/index.js';
 
 const SIZES = process.argv.includes('--quick') ? [10_000, 100_000] : [10_000, 100_000, 1_000_000];
@@ -105,20 +105,37 @@ async function main(): Promise<void> {
 
       // Compile in the pool and swap the new table in, as a live configuration change does; the
       // monitor sees the packing (main thread, in slices), the wait, and adopting the image.
+      // Each swap is followed by an idle window of the same length under the same monitor: the
+      // machine's own noise (other processes taking the cores) shows there too. The event loop's
+      // GC pauses during the swap are recorded apart.
       const poolMs: number[] = [];
       const delay: number[] = [];
+      const idle: number[] = [];
+      const gcMax: number[] = [];
       await new Promise((r) => setTimeout(r, 20));
       for (let s = 0; s < SWAPS; s++) {
+        let gcLongest = 0;
+        const obs = new PerformanceObserver((l) => { for (const e of l.getEntries()) gcLongest = Math.max(gcLongest, e.duration); });
+        obs.observe({ entryTypes: ['gc'] });
         const h = monitorEventLoopDelay({ resolution: 1 });
         h.enable();
+        await new Promise((r) => setTimeout(r, 10)); // the monitor drops its first sample
         t0 = performance.now();
         const next = await PrefixTable.buildInPool(entries, pool);
         const old = table;
         table = next; // the swap: calls that took `old` keep it until they drop it
         old.release();
-        poolMs.push(performance.now() - t0);
+        const ms = performance.now() - t0;
+        poolMs.push(ms);
         h.disable();
+        obs.disconnect();
         delay.push(h.max / 1e6);
+        gcMax.push(gcLongest);
+        const hi = monitorEventLoopDelay({ resolution: 1 });
+        hi.enable();
+        await new Promise((r) => setTimeout(r, 10 + ms));
+        hi.disable();
+        idle.push(hi.max / 1e6);
       }
       const t = table;
 
@@ -143,7 +160,8 @@ async function main(): Promise<void> {
       };
       const p = stats(poolMs);
       console.log(`\n${n.toLocaleString('en')} prefixes: image ${t.imageBytes} B = ${(t.imageBytes / n).toFixed(2)} B/prefix (${t.nodes} nodes, top table K=${t.topDigits}); Map baseline heap ${(mapBytes / n).toFixed(1)} B/prefix`);
-      console.log(`  build: in-thread ${buildMs.toFixed(0)} ms; in pool + swap ${p.med.toFixed(0)} ms [${p.min.toFixed(0)}-${p.max.toFixed(0)}], max event-loop delay ${Math.max(...delay).toFixed(1)} ms (per swap ${delay.map((d) => d.toFixed(1)).join(', ')}); Map baseline ${mapBuildMs.toFixed(0)} ms`);
+      const per = (xs: number[]) => xs.map((d) => d.toFixed(1)).join(', ');
+      console.log(`  build: in-thread ${buildMs.toFixed(0)} ms; in pool + swap ${p.med.toFixed(0)} ms [${p.min.toFixed(0)}-${p.max.toFixed(0)}], max event-loop delay ${Math.max(...delay).toFixed(1)} ms (per swap ${per(delay)}; idle loop after each, same length: ${per(idle)}; longest GC pause of the loop in each swap: ${per(gcMax)}); Map baseline ${mapBuildMs.toFixed(0)} ms`);
       line('WASM matchCount', wasmCount, mapLong);
       line('WASM longest()', wasmLong, mapLong);
       line('WASM longest() cold caches', wasmCold, mapLong);

@@ -4,8 +4,9 @@ import { deepFreeze, readNetworkRaw, type LoadedConfig, type NetworkConfig, type
 import { SipParser, type SipMessage, type ParseResult } from './wasm/sip.js';
 import { TimerWheel, TransactionLayer, TransportLayer, timerConfig, type Inbound, type LocalAddress } from './sip/index.js';
 import { B2bua, GatewayProber, NetworkPolicy, type CallPolicy, type CallRecord } from './call/index.js';
+import type { CompiledRoutes } from './routing/index.js';
 import { applyAccounts, openEngines, rateGroupsToLoad, type Engines } from './engines.js';
-import { mergeNetwork, validateNetworkOffThread } from './live-network.js';
+import { mergeNetwork, RawNetwork, validateNetworkOffThread } from './live-network.js';
 import { LiveConfig } from './live-config.js';
 import type { NetworkChange } from './store/index.js';
 import type { RateGroup } from './billing/index.js';
@@ -81,7 +82,7 @@ export class Softswitch {
   #started = false;
   #ownPolicy: boolean;
   /** network.yaml as written when it was last put in force (admin changes are laid over it). */
-  #rawNetwork: Record<string, unknown> | null = null;
+  #rawNetwork: RawNetwork | null = null;
   #changes: NetworkChange[] = [];
   #queue: Promise<unknown> = Promise.resolve();
   #generation = 0;
@@ -118,7 +119,7 @@ export class Softswitch {
       const e = this.engines;
       if (e.network !== this.config.network) this.config = deepFreeze({ ...this.config, network: e.network });
       this.#changes = e.changes;
-      this.#rawNetwork = e.rawNetwork ?? readNetworkRaw(this.config.dir);
+      this.#rawNetwork = RawNetwork.of(e.rawNetwork ?? readNetworkRaw(this.config.dir));
       const phones = new PhoneService(this.config, () => this.b2bua.params, (id) => e.book.account(id) !== undefined);
       await phones.load(e.store);
       this.phones = phones;
@@ -171,8 +172,8 @@ export class Softswitch {
    */
   reloadNetwork(): Promise<NetworkSwap> {
     return this.#serial(async () => {
-      const { raw, network } = await this.#validate(null, this.#changes);
-      const swap = await this.#commit(this.#prepare(network));
+      const { raw, network, routes } = await this.#validate(null, this.#changes);
+      const swap = await this.#commit(await this.#prepare(network, routes));
       this.#rawNetwork = raw;
       return swap;
     });
@@ -185,10 +186,10 @@ export class Softswitch {
   changeNetwork(change: EntityChange): Promise<NetworkSwap> {
     return this.#serial(async () => {
       const store = this.engines?.store;
-      const raw = this.#rawNetwork ?? readNetworkRaw(this.config.dir);
+      const raw = this.#rawNetwork ?? RawNetwork.of(readNetworkRaw(this.config.dir));
       const others = this.#changes.filter((c) => c.kind !== change.kind || c.name !== change.name);
-      const { network } = await this.#validate(raw, [...others, { ...change, seq: Number.MAX_SAFE_INTEGER }]);
-      const prepared = this.#prepare(network);
+      const { network, routes } = await this.#validate(raw, [...others, { ...change, seq: Number.MAX_SAFE_INTEGER }]);
+      const prepared = await this.#prepare(network, routes);
       if (!store) {
         prepared.policy.retire();
         throw storeUnavailable('the store is not reachable: a network change is only taken once it is stored');
@@ -214,7 +215,7 @@ export class Softswitch {
 
   /** The network document in force as written: network.yaml (as last put in force) with the admin changes merged. */
   get rawNetworkInForce(): Readonly<Record<string, unknown>> {
-    return mergeNetwork((this.#rawNetwork ??= readNetworkRaw(this.config.dir)), this.#changes);
+    return mergeNetwork((this.#rawNetwork ??= RawNetwork.of(readNetworkRaw(this.config.dir))).doc, this.#changes);
   }
 
   /**
@@ -250,19 +251,21 @@ export class Softswitch {
     return run;
   }
 
-  // Reading and validating a large network takes long: a worker thread does it.
-  #validate(raw: Record<string, unknown> | null, changes: readonly NetworkChange[]) {
+  // Reading and validating a large network, and compiling its trie, take long: a worker thread does them.
+  #validate(raw: RawNetwork | null, changes: readonly NetworkChange[]) {
     if (!(this.policy instanceof NetworkPolicy) || !this.engines) throw noEngines('this switch runs without the routing/billing engines');
     return validateNetworkOffThread({ dir: this.config.dir, raw, changes, source: join(this.config.dir, 'network.yaml'), listen: this.config.server.listen });
   }
 
-  // Everything else that can fail, with nothing in force touched: rate decks, dial plans, the trie.
-  #prepare(network: NetworkConfig): PreparedNetwork {
+  // Everything else that can fail, with nothing in force touched: rate decks, dial plans, the
+  // routing table; built in slices so calls keep flowing meanwhile.
+  async #prepare(network: NetworkConfig, routes: CompiledRoutes): Promise<PreparedNetwork> {
     const current = this.policy;
     if (!(current instanceof NetworkPolicy) || !this.engines) throw noEngines('this switch runs without the routing/billing engines');
-    const cfg = deepFreeze({ ...this.config, network });
+    // The rest of the config is frozen already and the network came frozen: no second deep walk.
+    const cfg = Object.freeze({ ...this.config, network });
     const groups = rateGroupsToLoad(this.engines.book, cfg.dir, network.accounts);
-    return { cfg, groups, policy: current.next(cfg) };
+    return { cfg, groups, policy: await current.nextAsync(cfg, routes) };
   }
 
   async #commit(p: PreparedNetwork): Promise<NetworkSwap> {

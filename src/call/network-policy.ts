@@ -1,17 +1,18 @@
 import type { LoadedConfig } from '../config/types.js';
-import { DialPlan, IDENTITY, validateRules } from '../dialplan/index.js';
+import { DialPlan, IDENTITY, validateRules, type DialRule, type RuleIssue } from '../dialplan/index.js';
 import { rateCall, vendorRatePerMinute, type AccountBook, type BillingSettings, type Grant } from '../billing/index.js';
 import { makeCdr, type CdrPipeline, type CdrRecord, type LedgerChange } from '../cdr/index.js';
 import { SswError } from '../util/errors.js';
 import { componentLogger } from '../util/log.js';
 import { monotonicMs, utcOffsetMinutes, wallClockMs } from '../util/time.js';
+import { runSliced, runSync, SliceClock, type SlicedJob } from '../util/slices.js';
 import { mappingPolicyOf, routingPolicyOf } from './gateway-policy.js';
 import { StaticPolicy } from './static-policy.js';
 import { logHealthChange } from './prober.js';
 import type { AttemptOutcome, Authorization, CallRecord, EndReason, RouteCandidate } from './types.js';
 import {
   RoutingTable, QualityStats, Limiter, LineUsage, GatewayHealth, admitCall, shouldTryNext, mapFailure, minCallSeconds,
-  type MappingGatewayPolicy, type RoutingGatewayPolicy, type RouteResult, type AttemptPhase, type EndReason as RouteEndReason,
+  type CompiledRoutes, type MappingGatewayPolicy, type RoutingGatewayPolicy, type RouteResult, type AttemptPhase, type EndReason as RouteEndReason,
 } from '../routing/index.js';
 
 const log = componentLogger('policy');
@@ -38,6 +39,29 @@ export const END_REASON_TEXT: Readonly<Record<EndReason, string>> = {
 interface Plans {
   readonly callee: DialPlan;
   readonly caller: DialPlan;
+}
+
+/** A compiled rule set and what its validator warned about, shared by every gateway with the same rules. */
+interface PlanEntry {
+  readonly plan: DialPlan;
+  readonly warnings: readonly RuleIssue[];
+}
+
+/** Compiled rule sets by their rules' JSON: gateways with equal rules share one, and so do generations. */
+type PlanCache = Map<string, PlanEntry>;
+
+/**
+ * Everything a generation compiles from its network (dial plans, gateway policies, the routing
+ * table and lookups), built before the generation exists: in one go, or in slices (nextAsync).
+ */
+export interface PolicyParts {
+  readonly mapPlans: Map<string, Plans>;
+  readonly routePlans: Map<string, Plans>;
+  readonly table: RoutingTable;
+  readonly mappings: Map<string, MappingGatewayPolicy>;
+  readonly byId: Map<number, RoutingGatewayPolicy>;
+  readonly names: Map<number, string>;
+  readonly plans: PlanCache;
 }
 
 interface Billing {
@@ -104,32 +128,35 @@ export class PolicyRuntime {
  */
 export class NetworkPolicy extends StaticPolicy {
   readonly #deps: NetworkPolicyDeps;
-  #mapPlans = new Map<string, Plans>();
-  #routePlans = new Map<string, Plans>();
+  readonly #mapPlans: Map<string, Plans>;
+  readonly #routePlans: Map<string, Plans>;
   readonly #table: RoutingTable;
-  readonly #mappings = new Map<string, MappingGatewayPolicy>();
-  readonly #byId = new Map<number, RoutingGatewayPolicy>();
+  readonly #mappings: Map<string, MappingGatewayPolicy>;
+  readonly #byId: Map<number, RoutingGatewayPolicy>;
+  readonly #plans: PlanCache;
   readonly #runtime: PolicyRuntime;
   readonly #ownsRuntime: boolean;
   /** Called with each CDR after it was handed to the journal (tests, metrics). */
   onCdr: ((cdr: CdrRecord, rec: CallRecord) => void) | null = null;
 
   /**
-   * Compiles every gateway's dial plans and the routing table; a bad rule throws
-   * SSW_ERR_CONFIG_INVALID naming the gateway. Nothing shared is touched until it all compiled.
+   * Compiles every gateway's dial plans and the routing table (unless `parts` brings them, built
+   * over this same cfg by nextAsync); a bad rule throws SSW_ERR_CONFIG_INVALID naming the gateway.
+   * Nothing shared is touched until it all compiled.
    */
-  constructor(cfg: LoadedConfig, deps: NetworkPolicyDeps, runtime?: PolicyRuntime) {
+  constructor(cfg: LoadedConfig, deps: NetworkPolicyDeps, runtime?: PolicyRuntime, parts?: PolicyParts) {
     super(cfg);
     this.#deps = deps;
-    for (const g of cfg.network.mappingGateways) this.#mapPlans.set(g.name, compilePlans(`mappingGateways.${g.name}`, g.calleeRules, g.callerRules));
-    for (const g of cfg.network.routingGateways) this.#routePlans.set(g.name, compilePlans(`routingGateways.${g.name}`, g.calleeRules, g.callerRules));
-    const gateways = cfg.network.routingGateways.map(routingPolicyOf);
-    this.#table = RoutingTable.build(gateways);
-    for (const g of gateways) this.#byId.set(g.id, g);
-    for (const m of cfg.network.mappingGateways) this.#mappings.set(m.name, mappingPolicyOf(m));
+    const p = parts ?? runSync(buildParts(cfg, null, null));
+    this.#mapPlans = p.mapPlans;
+    this.#routePlans = p.routePlans;
+    this.#table = p.table;
+    this.#mappings = p.mappings;
+    this.#byId = p.byId;
+    this.#plans = p.plans;
     this.#ownsRuntime = !runtime;
     this.#runtime = runtime ?? new PolicyRuntime(cfg.paramSet);
-    this.#runtime.names = new Map(cfg.network.routingGateways.map((g) => [g.id, g.name]));
+    this.#runtime.names = p.names;
     const every = (deps.checkpointSeconds ?? 10) * 1000;
     if (deps.cdr && !this.#runtime.ticker) {
       this.#runtime.ticker = setInterval(() => this.#checkpointAll(), every);
@@ -139,15 +166,34 @@ export class NetworkPolicy extends StaticPolicy {
 
   /** The next generation over `cfg`, sharing limits, quality, health and checkpoints with this one. */
   next(cfg: LoadedConfig): NetworkPolicy {
-    const p = this.spawn(cfg, this.#deps, this.#runtime);
+    return this.#adopt(this.spawn(cfg, this.#deps, this.#runtime, runSync(buildParts(cfg, this.#plans, null))));
+  }
+
+  /**
+   * next(), built in slices of a few ms with the event loop turning between them, so calls keep
+   * flowing while a large network compiles. `routes` is the routing table's prefix side compiled
+   * off-thread over cfg's routing gateways (validateNetworkOffThread); without it the trie is
+   * compiled here in one piece. Rule sets equal to ones in force are taken over, not recompiled.
+   */
+  async nextAsync(cfg: LoadedConfig, routes: CompiledRoutes | null, clock = new SliceClock()): Promise<NetworkPolicy> {
+    const parts = await runSliced(buildParts(cfg, this.#plans, routes), clock);
+    try {
+      return this.#adopt(this.spawn(cfg, this.#deps, this.#runtime, parts));
+    } catch (err) {
+      parts.table.release();
+      throw err;
+    }
+  }
+
+  #adopt<P extends NetworkPolicy>(p: P): P {
     p.onCdr = this.onCdr;
     p.onEnded = this.onEnded;
     return p;
   }
 
   /** Builds a generation of this policy's own class (a subclass overrides it with its extra parts). */
-  protected spawn(cfg: LoadedConfig, deps: NetworkPolicyDeps, runtime: PolicyRuntime): NetworkPolicy {
-    return new NetworkPolicy(cfg, deps, runtime);
+  protected spawn(cfg: LoadedConfig, deps: NetworkPolicyDeps, runtime: PolicyRuntime, parts: PolicyParts): NetworkPolicy {
+    return new NetworkPolicy(cfg, deps, runtime, parts);
   }
 
   /** A newer generation took over: free the trie (calls in progress already hold their candidates). */
@@ -399,16 +445,60 @@ function routeOutcome(o: AttemptOutcome): Parameters<typeof shouldTryNext>[0] {
   return { code: o.timedOut ? null : o.status, phase, attempt: o.attemptsSoFar, sawSdp: a.sdpSeen, sawRinging: a.provisional === 180 || a.provisional === 181 || a.provisional === 182 };
 }
 
-function compilePlans(where: string, callee: readonly { from: string; to: string }[], caller: readonly { from: string; to: string }[]): Plans {
-  // Rules that can never match or that another rule shadows completely are legal but suspicious.
-  for (const [side, rules] of [['calleeRules', callee], ['callerRules', caller]] as const) {
-    for (const w of validateRules(rules).warnings) log.warn({ gateway: where, rules: side, index: w.index, rule: rules[w.index] }, `dial plan: ${w.message}`);
+/**
+ * Builds a generation's parts, yielding after each gateway (the caller decides when to let the
+ * event loop in). Rule sets are compiled once per distinct set, or taken from `prev` (the
+ * generation in force) when it already compiled them.
+ */
+function* buildParts(cfg: LoadedConfig, prev: PlanCache | null, routes: CompiledRoutes | null): SlicedJob<PolicyParts> {
+  const net = cfg.network;
+  const plans: PlanCache = new Map();
+  const mapPlans = new Map<string, Plans>();
+  const routePlans = new Map<string, Plans>();
+  const mappings = new Map<string, MappingGatewayPolicy>();
+  for (const g of net.mappingGateways) {
+    mapPlans.set(g.name, compilePlans(`mappingGateways.${g.name}`, g.calleeRules, g.callerRules, plans, prev));
+    mappings.set(g.name, mappingPolicyOf(g));
+    yield;
   }
+  const gateways: RoutingGatewayPolicy[] = new Array(net.routingGateways.length);
+  const byId = new Map<number, RoutingGatewayPolicy>();
+  const names = new Map<number, string>();
+  for (let i = 0; i < net.routingGateways.length; i++) {
+    const g = net.routingGateways[i]!;
+    routePlans.set(g.name, compilePlans(`routingGateways.${g.name}`, g.calleeRules, g.callerRules, plans, prev));
+    const policy = routingPolicyOf(g);
+    gateways[i] = policy;
+    byId.set(policy.id, policy);
+    names.set(g.id, g.name);
+    yield;
+  }
+  // The trie last: once it exists, a failure must release it.
+  const table = routes ? RoutingTable.fromCompiled(gateways, routes) : RoutingTable.build(gateways);
+  return { mapPlans, routePlans, table, mappings, byId, names, plans };
+}
+
+function compilePlans(where: string, callee: readonly DialRule[], caller: readonly DialRule[], plans: PlanCache, prev: PlanCache | null): Plans {
+  return { callee: planFor(where, 'calleeRules', callee, plans, prev), caller: planFor(where, 'callerRules', caller, plans, prev) };
+}
+
+function planFor(where: string, side: string, rules: readonly DialRule[], plans: PlanCache, prev: PlanCache | null): DialPlan {
+  if (rules.length === 0) return IDENTITY;
+  const key = JSON.stringify(rules);
+  let e = plans.get(key);
+  if (!e) {
+    e = prev?.get(key) ?? compileRuleSet(where, rules);
+    plans.set(key, e);
+  }
+  // Rules that can never match or that another rule shadows completely are legal but suspicious.
+  for (const w of e.warnings) log.warn({ gateway: where, rules: side, index: w.index, rule: rules[w.index] }, `dial plan: ${w.message}`);
+  return e.plan;
+}
+
+function compileRuleSet(where: string, rules: readonly DialRule[]): PlanEntry {
+  const { warnings } = validateRules(rules);
   try {
-    return {
-      callee: callee.length > 0 ? DialPlan.compile(callee) : IDENTITY,
-      caller: caller.length > 0 ? DialPlan.compile(caller) : IDENTITY,
-    };
+    return { plan: DialPlan.compile(rules), warnings };
   } catch (err) {
     throw new SswError('SSW_ERR_CONFIG_INVALID', `network.yaml: ${where}: ${(err as Error).message}`, 400);
   }

@@ -3,6 +3,7 @@ import { newBranch, newCallId, newTag, type ClientTransaction, type TransactionL
 import type { GatewayHealth } from '../routing/index.js';
 import { componentLogger } from '../util/log.js';
 import { monotonicMs } from '../util/time.js';
+import { SliceClock } from '../util/slices.js';
 import { hostport } from './call.js';
 
 const log = componentLogger('prober');
@@ -25,7 +26,9 @@ interface Probe {
  * carrier out of routing and puts it back; every change is logged.
  */
 export class GatewayProber {
+  readonly #gateways: readonly RoutingGateway[];
   readonly #probes: Probe[] = [];
+  #running = false;
   readonly #tx: TransactionLayer;
   readonly #transport: TransportLayer;
   readonly #wheel: TimerWheel;
@@ -39,17 +42,33 @@ export class GatewayProber {
     this.#transport = deps.transport;
     this.#wheel = deps.wheel;
     this.#health = deps.health;
-    for (const gw of gateways) if (gw.probeSeconds > 0 && !gw.locked) this.#probes.push({ gw, timer: null, tx: null, cseq: 0, callId: '', tag: newTag() });
+    this.#gateways = gateways;
   }
 
+  /**
+   * Sends every probed gateway its first OPTIONS, in slices of the event loop's time: a reload of
+   * 10,000 probed carriers would otherwise hold the loop for 0.2-0.4 s sending them at once.
+   */
   start(): void {
-    for (const p of this.#probes) {
-      Object.assign(p, { callId: newCallId(this.#transport.localFor(p.gw.localIp || undefined).ip) });
+    if (this.#running) return;
+    this.#running = true;
+    void this.#startSliced();
+  }
+
+  async #startSliced(): Promise<void> {
+    const clock = new SliceClock();
+    for (const gw of this.#gateways) {
+      if (!this.#running) return;
+      if (gw.probeSeconds <= 0 || gw.locked) continue;
+      const p: Probe = { gw, timer: null, tx: null, cseq: 0, callId: newCallId(this.#transport.localFor(gw.localIp || undefined).ip), tag: newTag() };
+      this.#probes.push(p);
       this.#send(p);
+      if (clock.due) await clock.yieldNow();
     }
   }
 
   stop(): void {
+    this.#running = false;
     for (const p of this.#probes) {
       this.#wheel.cancel(p.timer);
       p.tx?.terminate();
@@ -69,7 +88,7 @@ export class GatewayProber {
       this.#wheel.cancel(p.timer);
       if (ok) this.answered++;
       this.#health.report(gw.id, ok, monotonicMs());
-      p.timer = this.#wheel.schedule(gw.probeSeconds * 1000, (x: Probe) => this.#send(x), p);
+      if (this.#running) p.timer = this.#wheel.schedule(gw.probeSeconds * 1000, (x: Probe) => this.#send(x), p);
     };
     this.sent++;
     p.tx = this.#tx.sendRequest({

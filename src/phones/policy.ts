@@ -7,7 +7,7 @@
 import type { LoadedConfig, MappingGateway } from '../config/types.js';
 import type { RoutingGatewayBase as RoutingGateway } from '../routing/index.js';
 import type { ServerTransaction } from '../sip/index.js';
-import { NetworkPolicy, PolicyRuntime, type AttemptOutcome, type Authorization, type CallRecord, type EndReason, type NetworkPolicyDeps, type RouteCandidate } from '../call/index.js';
+import { NetworkPolicy, PolicyRuntime, type AttemptOutcome, type Authorization, type CallRecord, type EndReason, type NetworkPolicyDeps, type PolicyParts, type RouteCandidate } from '../call/index.js';
 import type { PhoneDirectory, PhoneEntry } from './directory.js';
 import type { Binding, Registrar } from './registrar.js';
 
@@ -26,15 +26,15 @@ export class PhonePolicy extends NetworkPolicy {
   readonly directory: PhoneDirectory;
   readonly registrar: Registrar;
 
-  constructor(cfg: LoadedConfig, deps: NetworkPolicyDeps, registrar: Registrar, runtime?: PolicyRuntime) {
-    super(cfg, deps, runtime);
+  constructor(cfg: LoadedConfig, deps: NetworkPolicyDeps, registrar: Registrar, runtime?: PolicyRuntime, parts?: PolicyParts) {
+    super(cfg, deps, runtime, parts);
     this.registrar = registrar;
     this.directory = registrar.directory;
   }
 
   /** A reload's next generation keeps the registrar (and so the phones and their bindings). */
-  protected override spawn(cfg: LoadedConfig, deps: NetworkPolicyDeps, runtime: PolicyRuntime): PhonePolicy {
-    return new PhonePolicy(cfg, deps, this.registrar, runtime);
+  protected override spawn(cfg: LoadedConfig, deps: NetworkPolicyDeps, runtime: PolicyRuntime, parts: PolicyParts): PhonePolicy {
+    return new PhonePolicy(cfg, deps, this.registrar, runtime, parts);
   }
 
   /** Customers by source IP first; otherwise, when phones exist, the INVITE must carry a phone's digest. */

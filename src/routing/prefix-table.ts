@@ -72,6 +72,11 @@ export class PrefixTable {
     }
   }
 
+  /** Takes an image compiled into `m` elsewhere (compileInto + trieRegion in a worker); throws a coded error on a failed compile. */
+  static adopt(m: TrieMemory, r: CompileInfo): PrefixTable {
+    return PrefixTable.#adopt(m, r);
+  }
+
   static #adopt(m: TrieMemory, r: CompileInfo): PrefixTable {
     if (!r.ok) throw compileFailed(r);
     return new PrefixTable(new WasmTrie(m, r.bytes), r.entries, r.nodes);

@@ -5,7 +5,9 @@
  */
 import type { Piscina } from 'piscina';
 import { createError } from '../util/errors.js';
-import { PrefixTable, type PrefixEntry } from './prefix-table.js';
+import { trieRegion, type TrieMemory } from '../wasm/trie.js';
+import { PrefixTable } from './prefix-table.js';
+import { compileInto, packPrefixes, type CompileFailure, type CompileInfo } from './trie-image.js';
 import { sortsBeforeLineUsage } from './params.js';
 import type { GatewayHealth } from './health.js';
 import type { Limiter } from './limiter.js';
@@ -16,6 +18,7 @@ import type {
 } from './types.js';
 
 const duplicateId = createError('SSW_ERR_ROUTING_DUPLICATE_GATEWAY');
+const badRoutes = createError('SSW_ERR_ROUTING_COMPILED_MISMATCH', 500);
 
 /** Live state route() reads; all optional so explain and tests can pass only what they have. */
 export interface RoutingState {
@@ -28,36 +31,73 @@ export interface RoutingState {
 
 type StepName = keyof SortKeys;
 
+/**
+ * The prefix side of a routing table compiled in another thread (the network worker): the trie
+ * image already written into `trie`, and which gateways each trie value stands for. Only typed
+ * arrays and one string, so it crosses threads as a few buffers.
+ */
+export interface CompiledRoutes {
+  readonly trie: TrieMemory;
+  readonly info: Extract<CompileInfo, { ok: true }>;
+  /** Trie value v stands for gateways gatewayIndexes[gatewayStarts[v] .. gatewayStarts[v + 1]). */
+  readonly gatewayStarts: Int32Array;
+  readonly gatewayIndexes: Int32Array;
+  /** The distinct prefixes in value order, joined by ',' (digits only, so the comma is free). */
+  readonly prefixText: string;
+}
+
+/** What a gateway contributes to the prefix side: its id (unique) and prefixes ("*" = every number). */
+type PrefixSource = Pick<RoutingGatewayPolicy, 'id' | 'prefixes'>;
+
 export class RoutingTable {
   readonly gateways: readonly RoutingGatewayPolicy[];
   readonly #prefixes: PrefixTable;
-  // Trie value = a distinct prefix; its gateways (indexes into `gateways`) in config order. So any
-  // number of gateways may share a prefix (the trie itself caps values per prefix at 63).
-  readonly #prefixGateways: readonly Int32Array[];
+  // Trie value = a distinct prefix; its gateways (indexes into `gateways`) in config order, as
+  // #gws[#starts[v] .. #starts[v + 1]). So any number of gateways may share a prefix (the trie
+  // itself caps values per prefix at 63).
+  readonly #starts: Int32Array;
+  readonly #gws: Int32Array;
   readonly #prefixText: readonly string[];
   readonly #seen: Int32Array; // per gateway: stamp of the last route() that saw it
   readonly #anyRealtime: boolean;
   #stamp = 0;
 
-  private constructor(gateways: readonly RoutingGatewayPolicy[], prefixes: PrefixTable, byPrefix: Int32Array[], text: string[]) {
+  private constructor(gateways: readonly RoutingGatewayPolicy[], prefixes: PrefixTable, index: PrefixIndex) {
     this.gateways = gateways;
     this.#prefixes = prefixes;
-    this.#prefixGateways = byPrefix;
-    this.#prefixText = text;
+    this.#starts = index.starts;
+    this.#gws = index.gws;
+    this.#prefixText = index.text;
     this.#seen = new Int32Array(gateways.length);
     this.#anyRealtime = gateways.some((g) => g.realtimeQuality === true);
   }
 
   /** Builds in this thread; throws a coded error on a bad prefix or a duplicate gateway id. */
   static build(gateways: readonly RoutingGatewayPolicy[]): RoutingTable {
-    const { entries, gw, px } = entriesOf(gateways);
-    return new RoutingTable(gateways, PrefixTable.build(entries), gw, px);
+    const index = prefixIndexOf(gateways);
+    return new RoutingTable(gateways, PrefixTable.build(index.text.map((prefix, value) => ({ prefix, value }))), index);
   }
 
   /** Builds the trie in the compile pool (large tables); same result as build(). */
   static async buildInPool(gateways: readonly RoutingGatewayPolicy[], pool?: Piscina): Promise<RoutingTable> {
-    const { entries, gw, px } = entriesOf(gateways);
-    return new RoutingTable(gateways, await PrefixTable.buildInPool(entries, pool), gw, px);
+    const index = prefixIndexOf(gateways);
+    return new RoutingTable(gateways, await PrefixTable.buildInPool(index.text.map((prefix, value) => ({ prefix, value })), pool), index);
+  }
+
+  /**
+   * Takes a table whose prefix side compileRoutes() built elsewhere over the same gateways in the
+   * same order: O(1) for the trie (its image is already in place), one split for the prefix texts.
+   */
+  static fromCompiled(gateways: readonly RoutingGatewayPolicy[], c: CompiledRoutes): RoutingTable {
+    // '' is both no prefix at all and the one prefix '*': the starts tell them apart.
+    const text = c.gatewayStarts.length === 1 ? [] : c.prefixText.split(',');
+    if (c.gatewayStarts.length !== text.length + 1 || c.gatewayStarts[text.length] !== c.gatewayIndexes.length) {
+      throw badRoutes(`compiled routes do not fit: ${text.length} prefixes, ${c.gatewayStarts.length} starts, ${c.gatewayIndexes.length} gateway slots`);
+    }
+    for (let i = 0; i < c.gatewayIndexes.length; i++) {
+      if (c.gatewayIndexes[i]! >= gateways.length) throw badRoutes(`compiled routes name gateway #${c.gatewayIndexes[i]} of ${gateways.length}`);
+    }
+    return new RoutingTable(gateways, PrefixTable.adopt(c.trie, c.info), { starts: c.gatewayStarts, gws: c.gatewayIndexes, text });
   }
 
   /** Frees the trie; calls holding candidate lists are unaffected. */
@@ -72,8 +112,11 @@ export class RoutingTable {
     if (ctx.mapping.locked) return { candidates: [], considered: [], steps, endReason: 'customer-locked' };
     const stamp = ++this.#stamp;
     const found: { gi: number; prefix: string; length: number }[] = [];
+    const starts = this.#starts;
+    const gws = this.#gws;
     this.#prefixes.forEachMatch(ctx.callee, (value, length) => {
-      for (const gi of this.#prefixGateways[value]!) {
+      for (let k = starts[value]!; k < starts[value + 1]!; k++) {
+        const gi = gws[k]!;
         if (this.#seen[gi] === stamp) continue; // longest match of this gateway already taken
         this.#seen[gi] = stamp;
         found.push({ gi, prefix: this.#prefixText[value]!, length });
@@ -111,10 +154,19 @@ export class RoutingTable {
   }
 }
 
-function entriesOf(gateways: readonly RoutingGatewayPolicy[]): { entries: PrefixEntry[]; gw: Int32Array[]; px: string[] } {
+interface PrefixIndex {
+  readonly starts: Int32Array;
+  readonly gws: Int32Array;
+  /** Distinct prefixes; index = trie value. */
+  readonly text: string[];
+}
+
+// Distinct prefixes in first-seen order and the gateways of each; throws on a duplicate gateway id.
+function prefixIndexOf(gateways: readonly PrefixSource[]): PrefixIndex {
   const ids = new Set<number>();
   const index = new Map<string, number>();
   const lists: number[][] = [];
+  let slots = 0;
   gateways.forEach((g, gi) => {
     if (ids.has(g.id)) throw duplicateId(`routing gateway id ${g.id} is used twice`, { id: g.id });
     ids.add(g.id);
@@ -123,10 +175,36 @@ function entriesOf(gateways: readonly RoutingGatewayPolicy[]): { entries: Prefix
       let v = index.get(prefix);
       if (v === undefined) { v = lists.length; index.set(prefix, v); lists.push([]); }
       lists[v]!.push(gi);
+      slots++;
     }
   });
-  const px = [...index.keys()];
-  return { entries: px.map((prefix, value) => ({ prefix, value })), gw: lists.map((l) => Int32Array.from(l)), px };
+  const starts = new Int32Array(lists.length + 1);
+  const gws = new Int32Array(slots);
+  let k = 0;
+  lists.forEach((l, v) => {
+    starts[v] = k;
+    for (const gi of l) gws[k++] = gi;
+  });
+  starts[lists.length] = k;
+  return { starts, gws, text: [...index.keys()] };
+}
+
+/**
+ * The prefix side of a routing table over `gateways`, with the trie image compiled straight into
+ * `trie` (any thread: the network worker does it so the event loop never compiles). A bad prefix is
+ * a coded failure; a duplicate gateway id throws SSW_ERR_ROUTING_DUPLICATE_GATEWAY.
+ */
+export function compileRoutes(gateways: readonly PrefixSource[], trie: TrieMemory): CompiledRoutes | CompileFailure {
+  const { starts, gws, text } = prefixIndexOf(gateways);
+  const info = compileInto(packPrefixes(text, identityValues(text.length)), (bytes) => trieRegion(trie, bytes));
+  if (!info.ok) return info;
+  return { trie, info, gatewayStarts: starts, gatewayIndexes: gws, prefixText: text.join(',') };
+}
+
+function identityValues(n: number): Int32Array {
+  const v = new Int32Array(n);
+  for (let i = 0; i < n; i++) v[i] = i;
+  return v;
 }
 
 /** The sort steps in order for this call: step 5's ASR/rate go before line usage or before id. */
