@@ -133,6 +133,16 @@ export function renderScenario(dir: string, name: string, values: Record<string,
 }
 
 /** A carrier refusing every call with `status` (486, 503, ...). */
+/** Which of the named carriers saw an INVITE for this callee, and how many each (carriers with none left out). */
+export function landedOn(uases: Readonly<Record<string, SippUas>>, callee: string): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [name, u] of Object.entries(uases)) {
+    const n = u.invites(callee).length;
+    if (n > 0) out[name] = n;
+  }
+  return out;
+}
+
 export function rejectingUas(ip: string, port: number, status: number, reason: string, dir: string): SippUas {
   return new SippUas(ip, port, ['-sf', renderScenario(dir, 'uas_reject.xml', { STATUS_CODE: String(status), REASON_PHRASE: reason })]);
 }

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import {
-  SippUas, answeringUas, rejectingUas, runUac, refusedScenario, finalStatuses, startNetSwitch, cleanupAll, type NetSwitch,
+  SippUas, landedOn, answeringUas, rejectingUas, runUac, refusedScenario, finalStatuses, startNetSwitch, cleanupAll, type NetSwitch,
 } from '../helpers/sipp-net.js';
 
 const SW = '127.0.0.116';
@@ -54,14 +54,7 @@ const reload = (params: Record<string, unknown>) => {
   return sw.sw.live.reloadParams();
 };
 
-function landed(callee: string): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const [name, u] of Object.entries(uas)) {
-    const n = u.invites(callee).length;
-    if (n > 0) out[name] = n;
-  }
-  return out;
-}
+const landed = (callee: string) => landedOn(uas, callee);
 
 async function refused(callee: string, code: number) {
   const r = await runUac({ scenario: refusedScenario(work, code), to: `${SW}:5060`, ip: CUST, port: ++port, number: callee });

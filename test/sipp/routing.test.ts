@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  SippUas, answeringUas, rejectingUas, runUac, refusedScenario, finalStatuses, startNetSwitch, until, cleanupAll, SCENARIOS,
+  SippUas, landedOn, answeringUas, rejectingUas, runUac, refusedScenario, finalStatuses, startNetSwitch, until, cleanupAll, SCENARIOS,
   type NetSwitch,
 } from '../helpers/sipp-net.js';
 import type { LoadedConfig } from '../../src/config/index.js';
@@ -85,15 +85,7 @@ after(async () => {
   rmSync(work, { recursive: true, force: true });
 });
 
-/** Which carriers saw an INVITE for this callee, and how many calls each. */
-function landed(callee: string): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const [name, u] of Object.entries(uas)) {
-    const n = u.invites(callee).length;
-    if (n > 0) out[name] = n;
-  }
-  return out;
-}
+const landed = (callee: string) => landedOn(uas, callee);
 
 async function answered(to: string, from: string, callee: string, calls = 1, rate = 10) {
   const r = await runUac({ scenario: ['-sn', 'uac'], to: `${to}:5060`, ip: from, port: nextPort(), number: callee, calls, rate, holdMs: 300 });
