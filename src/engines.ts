@@ -118,11 +118,11 @@ export async function applyAccounts(e: Engines, groups: readonly RateGroup[], pr
     }
   }
   // Packages new to the book start at what the store says they have given already (an id reused).
-  const repackaged = next.filter((a) => isAdded.has(a) ? (a.packages ?? []).length > 0 : JSON.stringify(before.get(a.id)?.packages ?? []) !== JSON.stringify(a.packages ?? []));
+  const repackaged = new Set(next.filter((a) => isAdded.has(a) ? (a.packages ?? []).length > 0 : JSON.stringify(before.get(a.id)?.packages ?? []) !== JSON.stringify(a.packages ?? [])));
   let used = new Map<string, number>();
-  if (repackaged.length > 0 && e.store) {
+  if (repackaged.size > 0 && e.store) {
     try {
-      used = await e.store.packageUsage(repackaged.map((a) => a.id));
+      used = await e.store.packageUsage([...repackaged].map((a) => a.id));
     } catch (err) {
       log.error({ err: (err as Error).message }, 'store unavailable: new packages start unused');
     }
@@ -141,7 +141,7 @@ export async function applyAccounts(e: Engines, groups: readonly RateGroup[], pr
     if (old.capacity !== a.capacity) patch.maxConcurrent = a.capacity;
     if (old.rateGroup !== a.rateGroup) patch.rateGroup = a.rateGroup || null;
     if (Object.keys(patch).length > 0) e.book.updateAccount(a.id, patch);
-    if (repackaged.includes(a)) e.book.setPackages(a.id, packagesOf(a, used));
+    if (repackaged.has(a)) e.book.setPackages(a.id, packagesOf(a, used));
   }
 }
 
