@@ -83,12 +83,7 @@ export function packRateRows(rows: readonly RateRow[], grouping: RowGrouping = g
       order.set(run, slotStart[s]!);
     }
   }
-  const rate = i64(n);
-  const connectionFee = i64(n);
-  const firstPeriod = i32(n);
-  const nextPeriod = i32(n);
-  const effectiveFrom = f64(n);
-  const flags = u8(n);
+  const { rate, connectionFee, firstPeriod, nextPeriod, effectiveFrom, flags } = rowColumns(n, { i32, u8, f64, i64 });
   const secRow: number[] = [];
   const secAfter: number[] = [];
   const secRate: bigint[] = [];
@@ -152,6 +147,11 @@ function arrays(shared: boolean): { i32: Alloc<Int32Array>; u32: Alloc<Uint32Arr
     i32: (n) => new Int32Array(buf(n * 4)), u32: (n) => new Uint32Array(buf(n * 4)), u8: (n) => new Uint8Array(buf(n)),
     f64: (n) => new Float64Array(buf(n * 8)), i64: (n) => new BigInt64Array(buf(n * 8)),
   };
+}
+
+/** The per-row columns of `n` packed rows (zeroed). */
+function rowColumns(n: number, a: Pick<ReturnType<typeof arrays>, 'i32' | 'u8' | 'f64' | 'i64'>) {
+  return { rate: a.i64(n), connectionFee: a.i64(n), firstPeriod: a.i32(n), nextPeriod: a.i32(n), effectiveFrom: a.f64(n), flags: a.u8(n) };
 }
 
 /** The open-addressing table of slot numbers by prefix hash over the slots' prefixes in `text`. */
@@ -287,12 +287,7 @@ export function editPacked(base: PackedRates, put: readonly RateRow[], remove: r
   for (const a of appended) count += a.run.length;
 
   const { i32, u32, u8, f64, i64 } = arrays(o.shared === true);
-  const rate = i64(count);
-  const connectionFee = i64(count);
-  const firstPeriod = i32(count);
-  const nextPeriod = i32(count);
-  const effectiveFrom = f64(count);
-  const flags = u8(count);
+  const { rate, connectionFee, firstPeriod, nextPeriod, effectiveFrom, flags } = rowColumns(count, { i32, u8, f64, i64 });
   const slotStart = u32(slots + 1);
   // text: every slot's prefix, then every row's area name
   let chars = 0;
