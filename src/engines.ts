@@ -2,10 +2,10 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { readNetworkRaw, type Account, type LoadedConfig, type NetworkConfig } from './config/index.js';
 import { effectiveNetwork } from './live-network.js';
-import { AccountBook, RateGroup, billingSettingsFrom, money, parseRateDeck, type BillingSettings, type PackageInit } from './billing/index.js';
+import { AccountBook, RateGroup, billingSettingsFrom, money, type BillingSettings, type PackageInit } from './billing/index.js';
 import { openStore, resolveStoreUrl, type NetworkChange, type Store } from './store/index.js';
 import { lazySink, openCdrPipeline, type CdrPipeline } from './cdr/index.js';
-import { loadStoredRateGroups } from './rates/index.js';
+import { loadStoredRateGroups, packDecks } from './rates/index.js';
 import { SswError } from './util/errors.js';
 import { componentLogger } from './util/log.js';
 
@@ -56,7 +56,7 @@ export async function openEngines(cfg: LoadedConfig): Promise<Engines> {
   const book = new AccountBook({ settings, grantSeconds: BALANCE_SLICE_SECONDS });
   // groups imported through the admin API live in the store and win over the config folder's decks
   if (store) await loadStoredRateGroups(store, book);
-  for (const g of rateGroupsToLoad(book, cfg.dir, network.accounts)) book.setRateGroup(g);
+  for (const g of await rateGroupsToLoad(book, cfg.dir, network.accounts)) book.setRateGroup(g);
   const balances = store ? await store.ensureAccounts(network.accounts) : new Map<string, bigint>();
   const used = store && network.accounts.some((a) => (a.packages ?? []).length > 0) ? await store.packageUsage() : new Map<string, number>();
   for (const a of network.accounts) book.addAccount(accountInit(a, balances.get(a.id), used));
@@ -90,12 +90,21 @@ function expiryOf(a: Account): number | null {
 }
 
 /**
- * The rate groups `accounts` name that the book does not hold yet, read from the config folder;
+ * The rate groups `accounts` name that the book does not hold yet, read from the config folder and
+ * parsed, validated and packed in a worker (a large deck named by a reload does not stall calls);
  * throws SSW_ERR_CONFIG_INVALID for a missing or bad deck. Changes nothing (validation step).
  */
-export function rateGroupsToLoad(book: AccountBook, configDir: string, accounts: readonly Account[]): RateGroup[] {
-  const names = new Set(accounts.map((a) => a.rateGroup).filter((g) => g && !book.rateGroup(g)));
-  return [...names].map((name) => loadRateGroup(configDir, name));
+export async function rateGroupsToLoad(book: AccountBook, configDir: string, accounts: readonly Account[]): Promise<RateGroup[]> {
+  const names = [...new Set(accounts.map((a) => a.rateGroup).filter((g) => g && !book.rateGroup(g)))];
+  const decks = names.map((name) => {
+    const file = deckFile(configDir, name);
+    if (!existsSync(file)) throw new SswError('SSW_ERR_CONFIG_INVALID', `rate group '${name}' is used by an account but ${file} does not exist`, 400);
+    return { name, csv: readFileSync(file) };
+  });
+  return (await packDecks(decks)).map(({ name, outcome }) => {
+    if (!outcome.ok) throw new SswError('SSW_ERR_CONFIG_INVALID', `${deckFile(configDir, name)}: ${outcome.errors.slice(0, 5).map((e) => `line ${e.line}: ${e.reason}`).join('; ')}`, 400);
+    return RateGroup.fromPacked(name, outcome.packed);
+  });
 }
 
 /**
@@ -146,12 +155,8 @@ export async function applyAccounts(e: Engines, groups: readonly RateGroup[], pr
 }
 
 /** A rate group is the CSV deck `rates/<name>.csv` in the config folder. */
-function loadRateGroup(configDir: string, name: string): RateGroup {
-  const file = join(configDir, 'rates', `${name}.csv`);
-  if (!existsSync(file)) throw new SswError('SSW_ERR_CONFIG_INVALID', `rate group '${name}' is used by an account but ${file} does not exist`, 400);
-  const r = parseRateDeck(readFileSync(file));
-  if (!r.ok) throw new SswError('SSW_ERR_CONFIG_INVALID', `${file}: ${r.errors.slice(0, 5).map((e) => `line ${e.line}: ${e.reason}`).join('; ')}`, 400);
-  return new RateGroup(name, r.rows);
+function deckFile(configDir: string, name: string): string {
+  return join(configDir, 'rates', `${name}.csv`);
 }
 
 /**

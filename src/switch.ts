@@ -264,7 +264,7 @@ export class Softswitch {
     if (!(current instanceof NetworkPolicy) || !this.engines) throw noEngines('this switch runs without the routing/billing engines');
     // The rest of the config is frozen already and the network came frozen: no second deep walk.
     const cfg = Object.freeze({ ...this.config, network });
-    const groups = rateGroupsToLoad(this.engines.book, cfg.dir, network.accounts);
+    const groups = await rateGroupsToLoad(this.engines.book, cfg.dir, network.accounts);
     return { cfg, groups, policy: await current.nextAsync(cfg, routes) };
   }
 

@@ -56,7 +56,14 @@ export interface DumpTask {
   readonly store: MessagePort;
 }
 
-export type RateTask = DeckTask | EditTask | LoadTask | DumpTask;
+/** A deck from the config folder: parsed, validated and packed, nothing stored. */
+export interface ParseTask {
+  readonly kind: 'parse';
+  readonly csv: Uint8Array;
+  readonly maxErrors: number;
+}
+
+export type RateTask = DeckTask | EditTask | LoadTask | DumpTask | ParseTask;
 
 /** Messages on a deck task's port: the line count first, then rows read every 10,000, then done (the last, always). */
 export type RateDeckMessage =
@@ -80,6 +87,10 @@ export default async function run(task: RateTask): Promise<RateDeckOutcome | Pac
     case 'edit': return editPacked(task.base, task.put, task.remove, { shared: true });
     case 'load': return load(task.port);
     case 'dump': return dump(task.packed, task.store, true);
+    case 'parse': {
+      const r = importRateDeck(Buffer.from(task.csv.buffer, task.csv.byteOffset, task.csv.byteLength), { maxErrors: task.maxErrors, shared: true });
+      return r.ok ? { ok: true, packed: r.packed, deckRows: r.deckRows, ms: 0 } : r;
+    }
   }
 }
 

@@ -16,7 +16,7 @@ import { monotonicMs } from '../util/time.js';
 import { componentLogger } from '../util/log.js';
 import { storeTuple } from './tuple.js';
 import { isStoredGroup } from './rate-store.js';
-import type { DeckTask, DumpTask, EditTask, LoadTask, LoadedGroup, RateDeckMessage, RateDeckOutcome } from '../../workers/rate-deck.js';
+import type { DeckTask, DumpTask, EditTask, LoadTask, LoadedGroup, ParseTask, RateDeckMessage, RateDeckOutcome } from '../../workers/rate-deck.js';
 
 const log = componentLogger('rates');
 const WORKER_URL = new URL('../../workers/rate-deck.js', import.meta.url);
@@ -92,6 +92,23 @@ export type RowChange = { readonly put: RateRow } | { readonly remove: RowKey };
  * 20,000 it took 6 ms and at 1,000,000 45-55 ms, so larger groups are edited in the pool.
  */
 const POOL_EDIT_ROWS = 5_000;
+
+/**
+ * Parses, validates and packs rate decks (the config folder's `rates/<name>.csv`) in a worker of
+ * its own, so a large deck named by a reload does not stall calls. Resolves per deck with the
+ * packed rows or the deck's errors (first `maxErrors`).
+ */
+export async function packDecks(decks: readonly { readonly name: string; readonly csv: Uint8Array }[], maxErrors = 5): Promise<Array<{ readonly name: string; readonly outcome: RateDeckOutcome }>> {
+  if (decks.length === 0) return [];
+  const pool = new Piscina({ filename: WORKER_URL.href, minThreads: 0, maxThreads: 1 });
+  try {
+    const out: Array<{ name: string; outcome: RateDeckOutcome }> = [];
+    for (const d of decks) out.push({ name: d.name, outcome: await pool.run({ kind: 'parse', csv: d.csv, maxErrors } satisfies ParseTask) as RateDeckOutcome });
+    return out;
+  } finally {
+    await pool.destroy();
+  }
+}
 
 /**
  * Runs rate-deck imports (one at a time per group), single-row edits and the start-up load of

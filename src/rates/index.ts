@@ -8,7 +8,7 @@ import { RateImporter } from './importer.js';
 import { storedGroupNames } from './rate-store.js';
 
 export {
-  RateImporter, RatesErrors, checkGroupName,
+  RateImporter, RatesErrors, checkGroupName, packDecks,
   type ImportMode, type ImportPhase, type ImportStatus, type RateImporterOptions, type RowChange,
 } from './importer.js';
 export {
