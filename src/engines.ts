@@ -116,7 +116,7 @@ export async function rateGroupsToLoad(book: AccountBook, configDir: string, acc
 export async function applyAccounts(e: Engines, groups: readonly RateGroup[], prev: readonly Account[], next: readonly Account[]): Promise<void> {
   for (const g of groups) e.book.setRateGroup(g);
   const before = new Map(prev.map((a) => [a.id, a]));
-  const added = next.filter((a) => !e.book.account(a.id));
+  const added = next.filter((a) => !e.book.has(a.id));
   const isAdded = new Set(added);
   let balances = new Map<string, bigint>();
   if (added.length > 0 && e.store) {

@@ -327,6 +327,16 @@ export class AccountBook {
     sortPackages(a);
   }
 
+  /** Whether the account exists (no snapshot built). */
+  has(id: string): boolean {
+    return this.#accounts.has(id);
+  }
+
+  /** The account's rate group name: null when it has none, undefined when there is no such account (no snapshot built: for the call path). */
+  rateGroupNameOf(id: string): string | null | undefined {
+    return this.#accounts.get(id)?.rateGroup;
+  }
+
   /** A snapshot of an account, or undefined. */
   account(id: string): AccountView | undefined {
     const a = this.#accounts.get(id);

@@ -302,9 +302,9 @@ export class NetworkPolicy extends StaticPolicy {
     const accountId = call.ingress.account;
     // Billing refusals go through the mapping gateway's error-code replacement by end-reason text.
     const refuse = (text: string, status: number): Authorization => ({ ok: false, reason: 'refused', text, status: mapping?.errorCodes[text] ?? status });
-    const acc = book.account(accountId);
-    if (!acc) return refuse('Account not found', 403);
-    if (!acc.rateGroup) {
+    const group = book.rateGroupNameOf(accountId);
+    if (group === undefined) return refuse('Account not found', 403);
+    if (!group) {
       // An account without a rate group takes unrated calls (no charge); its lock, expiry and
       // concurrent-call limit still hold, the limit counted with its rated calls in the book.
       const slot = book.occupy(accountId, call.startWall);
@@ -355,11 +355,7 @@ export class NetworkPolicy extends StaticPolicy {
         fee = s.rated.fee;
         billedSeconds = s.rated.billedSeconds;
         ratePrefix = billing.grant.row.prefix;
-        const pkg = s.entry?.packageId ?? null;
-        // A call paid (partly) with package seconds leaves an entry even at no charge: the store sums them.
-        if (fee !== 0n || pkg !== null) {
-          ledger.push({ account: billing.account, amount: -fee, reason: 'call', ...(pkg !== null ? { packageId: pkg, packageSeconds: s.rated.packageSeconds } : {}) });
-        }
+        ledger.push(...callLedger(billing.account, fee, s.entry?.packageId ?? null, s.rated.packageSeconds));
       } else log.error({ flowNo: call.flowNo, code: s.code }, 'settle failed');
     }
     const cdr = toCdr(call, holdMs, fee, billedSeconds, ratePrefix);
@@ -407,10 +403,7 @@ export class NetworkPolicy extends StaticPolicy {
       const rated = rateCall(billing.grant.row, holdMs, billing.grant.settings, billing.grant.packageSeconds);
       fee = rated.fee;
       billedSeconds = rated.billedSeconds;
-      const pkg = rated.packageSeconds > 0 ? billing.grant.packageId : null;
-      if (fee !== 0n || pkg !== null) {
-        ledger.push({ account: billing.account, amount: -fee, reason: 'call', ...(pkg !== null ? { packageId: pkg, packageSeconds: rated.packageSeconds } : {}) });
-      }
+      ledger.push(...callLedger(billing.account, fee, rated.packageSeconds > 0 ? billing.grant.packageId : null, rated.packageSeconds));
     }
     const partial = { ...toCdr(call, holdMs, fee, billedSeconds, billing?.grant?.row.prefix ?? ''), endTime: wallClockMs() };
     pipe.checkpoint(call.flowNo, partial, ledger).catch((err) => log.error({ err, flowNo: call.flowNo }, 'checkpoint failed'));
@@ -429,10 +422,19 @@ const ADMIT_TEXT: Partial<Record<RouteEndReason, string>> = {
   'customer-locked': 'Mapping gateway locked',
 };
 
+/**
+ * A call's ledger change for the customer: the debit, with the package seconds it used. A call paid
+ * (partly) with package seconds leaves an entry even at no charge: the store sums them per package.
+ */
+function callLedger(account: string, fee: bigint, packageId: string | null, packageSeconds: number): LedgerChange[] {
+  if (fee === 0n && packageId === null) return [];
+  return [{ account, amount: -fee, reason: 'call', ...(packageId !== null ? { packageId, packageSeconds } : {}) }];
+}
+
 /** An account's rate per minute for a callee (1e-7 units, as a number), or null without one. */
 function rateOf(book: AccountBook, accountId: string, callee: string, now: number): number | null {
   if (!accountId) return null;
-  const group = book.account(accountId)?.rateGroup;
+  const group = book.rateGroupNameOf(accountId);
   const g = group ? book.rateGroup(group) : undefined;
   const r = g ? vendorRatePerMinute(g, callee, now) : null;
   return r === null ? null : Number(r);
