@@ -118,12 +118,7 @@ export function packRateRows(rows: readonly RateRow[], grouping: RowGrouping = g
   };
   for (let s = 0; s < slots; s++) put(prefixes[s]!, s);
   for (let k = 0; k < n; k++) put(rows[order[k]!]!.areaName, slots + k);
-  const sectionRow = i32(secRow.length);
-  const sectionAfter = i32(secRow.length);
-  const sectionRate = i64(secRow.length);
-  sectionRow.set(secRow);
-  sectionAfter.set(secAfter);
-  sectionRate.set(secRate);
+  const { sectionRow, sectionAfter, sectionRate } = sectionColumns(secRow, secAfter, secRate, { i32, i64 });
   return {
     count: n, slots, rate, connectionFee, firstPeriod, nextPeriod, effectiveFrom, flags, slotStart, text, textStart,
     sectionRow, sectionAfter, sectionRate, hashTable: prefixHashTable(text, textStart, slots, i32), maxPrefixLength,
@@ -152,6 +147,17 @@ function arrays(shared: boolean): { i32: Alloc<Int32Array>; u32: Alloc<Uint32Arr
 /** The per-row columns of `n` packed rows (zeroed). */
 function rowColumns(n: number, a: Pick<ReturnType<typeof arrays>, 'i32' | 'u8' | 'f64' | 'i64'>) {
   return { rate: a.i64(n), connectionFee: a.i64(n), firstPeriod: a.i32(n), nextPeriod: a.i32(n), effectiveFrom: a.f64(n), flags: a.u8(n) };
+}
+
+/** The sections' columns (row, after seconds, rate) as packed arrays, from the lists gathered while packing. */
+function sectionColumns(row: readonly number[], after: readonly number[], rate: readonly bigint[], a: Pick<ReturnType<typeof arrays>, 'i32' | 'i64'>) {
+  const sectionRow = a.i32(row.length);
+  const sectionAfter = a.i32(row.length);
+  const sectionRate = a.i64(row.length);
+  sectionRow.set(row);
+  sectionAfter.set(after);
+  sectionRate.set(rate);
+  return { sectionRow, sectionAfter, sectionRate };
 }
 
 /** The open-addressing table of slot numbers by prefix hash over the slots' prefixes in `text`. */
@@ -379,12 +385,7 @@ export function editPacked(base: PackedRates, put: readonly RateRow[], remove: r
       j++;
     }
   }
-  const sectionRow = i32(secRow.length);
-  const sectionAfter = i32(secRow.length);
-  const sectionRate = i64(secRow.length);
-  sectionRow.set(secRow);
-  sectionAfter.set(secAfter);
-  sectionRate.set(secRate);
+  const { sectionRow, sectionAfter, sectionRate } = sectionColumns(secRow, secAfter, secRate, { i32, i64 });
   // same slots, same prefixes, same numbers: the base's hash table serves (it is never written)
   const hashTable = removedSlots === 0 && appended.length === 0 ? base.hashTable : prefixHashTable(text, textStart, slots, i32);
   if (removedSlots > 0) maxPrefixLength = maxTextLength(textStart, slots);

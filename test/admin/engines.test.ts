@@ -7,8 +7,7 @@ import { writeNetworkConfig } from '../helpers/switch.js';
 import { loadConfig } from '../../src/config/index.js';
 import { Softswitch } from '../../src/switch.js';
 import { createUa, invite, ackFor, inDialog, SDP_B, type Ua, type SipMsg } from '../helpers/sip-ua.js';
-import { startTestAdmin, RO_TOKEN, type TestAdmin } from './admin-helpers.js';
-import { runCli } from '../../src/cli/index.js';
+import { startTestAdmin, sswOn, RO_TOKEN, type TestAdmin } from './admin-helpers.js';
 
 const SW = '127.0.0.110';
 let dir: string;
@@ -118,12 +117,7 @@ test('account and available time use the same code as authorization', async () =
   assert.equal(no.body.reason, 'No matching rate');
 });
 
-async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await runCli(['--url', admin.url, '--token', admin.token, ...args], { out: (s) => (out += s), err: (s) => (err += s), env: {} });
-  return { code, out, err };
-}
+const cli = (...args: string[]) => sswOn(admin, args);
 
 test('CLI: ssw dialplan explain, for people and with --json', async () => {
   const h = await cli('dialplan', 'explain', '02584316146', '--rule', '025->010', '--rule', '0->0');

@@ -15,8 +15,7 @@ import { Softswitch } from '../../src/switch.js';
 import { parseRateDeck } from '../../src/billing/index.js';
 import { listStoredRates } from '../../src/rates/index.js';
 import { createUa, invite, ackFor, inDialog, SDP_B, type Ua, type SipMsg } from '../helpers/sip-ua.js';
-import { startTestAdmin, RO_TOKEN, type TestAdmin } from './admin-helpers.js';
-import { runCli } from '../../src/cli/index.js';
+import { startTestAdmin, sswOn, RO_TOKEN, type TestAdmin } from './admin-helpers.js';
 
 const SW = '127.0.0.170';
 let dir: string;
@@ -206,12 +205,7 @@ test('rate groups and single rows: create, change, delete, with validation and t
 test('CLI: ssw rates import (progress bar, refusal with line numbers), list, export, explain', async () => {
   const tmp = mkdtempSync(join(tmpdir(), 'ssw-rates-cli-'));
   try {
-    const run = async (...args: string[]) => {
-      let out = '';
-      let err = '';
-      const code = await runCli(['--url', admin.url, '--token', admin.token, ...args], { out: (s) => (out += s), err: (s) => (err += s), env: {} });
-      return { code, out, err };
-    };
+    const run = (...args: string[]) => sswOn(admin, args);
     const file = join(tmp, 'deck.csv');
     writeFileSync(file, RATE_DECK_HEADER + '44,UK,,0.6,1,1,,,,0\n4420,London,,0.35,1,1,,,,0\n');
     const imp = await run('rates', 'import', 'std', file);
