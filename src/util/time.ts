@@ -12,8 +12,20 @@ export function wallClockMs(): number {
 
 const offsetFormats = new Map<string, Intl.DateTimeFormat>();
 
+/** The last answer per zone: offsets change only on whole minutes (DST), so one per minute serves every call in it. */
+const lastOffset = new Map<string, { minute: number; offset: number }>();
+
 /** Minutes east of UTC of the IANA zone `timeZone` at epoch ms `at` (DST included). */
 export function utcOffsetMinutes(timeZone: string, at: number): number {
+  const minute = Math.floor(at / 60_000);
+  const last = lastOffset.get(timeZone);
+  if (last !== undefined && last.minute === minute) return last.offset;
+  const offset = offsetAt(timeZone, at);
+  lastOffset.set(timeZone, { minute, offset });
+  return offset;
+}
+
+function offsetAt(timeZone: string, at: number): number {
   let f = offsetFormats.get(timeZone);
   if (!f) {
     f = new Intl.DateTimeFormat('en-US', { timeZone, timeZoneName: 'longOffset' });
