@@ -1,4 +1,4 @@
-import type { LoadedConfig } from '../config/types.js';
+import type { LoadedConfig, MappingGateway } from '../config/types.js';
 import { DialPlan, IDENTITY, validateRules, type DialRule, type RuleIssue } from '../dialplan/index.js';
 import { rateCall, vendorRatePerMinute, type AccountBook, type BillingSettings, type Grant } from '../billing/index.js';
 import { makeCdr, type CdrPipeline, type CdrRecord, type LedgerChange } from '../cdr/index.js';
@@ -227,7 +227,7 @@ export class NetworkPolicy extends StaticPolicy {
 
   /** Where this call would go and why: the same code path as real calls (explain). */
   explain(call: Pick<CallRecord, 'ingress' | 'callee' | 'params'>, nowWall = wallClockMs()): RouteResult {
-    const mapping = this.#mappings.get(call.ingress.name) ?? mappingPolicyOf(call.ingress);
+    const mapping = this.#mappings.get(call.ingress.name) ?? adHocMapping(call.ingress);
     const callee = call.callee.billed;
     const book = this.#deps.book;
     const rt = this.#runtime;
@@ -421,6 +421,16 @@ const ADMIT_TEXT: Partial<Record<RouteEndReason, string>> = {
   'customer-cps-exceeded': 'Mapping gateway CPS limit exceeded',
   'customer-locked': 'Mapping gateway locked',
 };
+
+// Ingress gateways not in the network (a phone's, whose object lives as long as the phone): their
+// policy view is built once per object, not per call.
+const adHocMappings = new WeakMap<MappingGateway, MappingGatewayPolicy>();
+
+function adHocMapping(m: MappingGateway): MappingGatewayPolicy {
+  let p = adHocMappings.get(m);
+  if (!p) adHocMappings.set(m, (p = mappingPolicyOf(m)));
+  return p;
+}
 
 /**
  * A call's ledger change for the customer: the debit, with the package seconds it used. A call paid
