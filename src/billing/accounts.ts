@@ -294,7 +294,7 @@ export class AccountBook {
   /** Gives an account a package of free seconds. */
   addPackage(accountId: string, p: PackageInit): void {
     const a = this.#get(accountId);
-    if (!Number.isInteger(p.freeSeconds) || p.freeSeconds < 0) throw badAccount(`package ${p.id}: free seconds must be an integer >= 0`);
+    checkPackage(p);
     if (a.packages.some((q) => q.id === p.id)) throw badAccount(`package ${p.id} exists on ${accountId}`);
     a.packages.push(packageState(p));
     sortPackages(a);
@@ -310,7 +310,7 @@ export class AccountBook {
     const a = this.#get(accountId);
     const ids = new Set<string>();
     for (const p of list) {
-      if (!Number.isInteger(p.freeSeconds) || p.freeSeconds < 0) throw badAccount(`package ${p.id}: free seconds must be an integer >= 0`);
+      checkPackage(p);
       if (ids.has(p.id)) throw badAccount(`package ${p.id} is listed twice on ${accountId}`);
       ids.add(p.id);
     }
@@ -570,6 +570,10 @@ export class AccountBook {
 
 function capOf(settings: BillingSettings, options: AuthorizeOptions): number {
   return Math.min(settings.maxCallDurationS ?? Infinity, options.maxDurationS ?? Infinity);
+}
+
+function checkPackage(p: PackageInit): void {
+  if (!Number.isInteger(p.freeSeconds) || p.freeSeconds < 0) throw badAccount(`package ${p.id}: free seconds must be an integer >= 0`);
 }
 
 function packageState(p: PackageInit): PackageState {
