@@ -13,7 +13,7 @@ export {
 } from './importer.js';
 export {
   storedGroupNames, isStoredGroup, createStoredGroup, deleteStoredGroup, listStoredRates,
-  getStoredRate, putStoredRate, deleteStoredRate, exportStoredGroupCsv, rowFromStore, type RatePage,
+  getStoredRate, exportStoredGroupCsv, rowFromStore, type RatePage,
 } from './rate-store.js';
 export { storeTuple, rowFromTuple } from './tuple.js';
 

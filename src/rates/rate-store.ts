@@ -12,7 +12,6 @@ import {
   CALL_TYPES, RATE_DECK_COLUMNS, rateDeckRecord, type CallType, type RateRow, type RateSection,
 } from '../billing/index.js';
 import type { Store } from '../store/index.js';
-import { storeTuple } from './tuple.js';
 
 /** A stored row back as a RateRow. */
 export function rowFromStore(r: Record<string, unknown>): RateRow {
@@ -74,15 +73,7 @@ export async function getStoredRate(store: Store, group: string, prefix: string,
   return r ? rowFromStore(r) : null;
 }
 
-/** Stores one row, replacing the row with the same (prefix, effective time) if any. */
-export async function putStoredRate(store: Store, group: string, row: RateRow): Promise<void> {
-  await store.putRate(group, storeTuple(row));
-}
 
-/** Deletes one row; false when there was none. */
-export async function deleteStoredRate(store: Store, group: string, prefix: string, effectiveFrom: number): Promise<boolean> {
-  return store.deleteRate(group, prefix, effectiveFrom);
-}
 
 /** Writes a group's stored rows as a rate deck to `out` (streamed by pages); returns the row count. Does not end `out`. */
 export async function exportStoredGroupCsv(store: Store, group: string, out: Writable): Promise<number> {
