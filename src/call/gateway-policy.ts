@@ -3,10 +3,9 @@
  * times in minutes, weekday names as numbers, money as integer 1e-7 units, error codes as one table.
  */
 import type { MappingGateway, RoutingGateway, ScheduleConfig } from '../config/types.js';
+import { WEEKDAYS } from '../config/index.js';
 import { money } from '../billing/index.js';
 import { withMappingDefaults, withRoutingDefaults, type MappingGatewayPolicy, type RoutingGatewayPolicy, type ScheduleRule } from '../routing/index.js';
-
-const WEEKDAY_INDEX: Readonly<Record<string, number>> = { sun: 0, mon: 1, tue: 2, wed: 3, thu: 4, fri: 5, sat: 6 };
 
 /** The routing engine's view of a configured carrier. */
 export function routingPolicyOf(g: RoutingGateway): RoutingGatewayPolicy {
@@ -33,7 +32,7 @@ export function scheduleRuleOf(s: ScheduleConfig): ScheduleRule {
   return {
     mode: s.mode,
     prefixes: s.prefixes,
-    weekdays: s.weekdays.map((d) => WEEKDAY_INDEX[d]!),
+    weekdays: s.weekdays.map((d) => WEEKDAYS.indexOf(d)), // the schema lists them Sunday = 0, as Date#getDay
     fromMinute: minuteOf(s.from),
     toMinute: minuteOf(s.to),
   };

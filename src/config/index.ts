@@ -38,4 +38,4 @@ export {
   type LoadOptions,
   type EnvOverride,
 } from './load.js';
-export { LOG_LEVELS, SERVER_SPEC, NETWORK_SPEC, PARAMS_SPEC_DOC, describeType, type FieldSpec, type FieldType, type FileSpec } from './schema.js';
+export { LOG_LEVELS, WEEKDAYS, SERVER_SPEC, NETWORK_SPEC, PARAMS_SPEC_DOC, describeType, type FieldSpec, type FieldType, type FileSpec } from './schema.js';
