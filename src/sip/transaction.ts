@@ -554,8 +554,11 @@ export class TransactionLayer {
   /** Where a response goes (RFC 3261 §18.2.2, RFC 3581): the connection, else source IP and rport/sent-by port. */
   #sendResponse(buf: Buffer, via: Via, src: Inbound): void {
     if (src.transport === 'tcp') {
-      const port = via.rport >= 0 ? src.port : via.port || 5060;
-      this.transport.send(buf, { transport: 'tcp', address: src.address, port: src.conn && !src.conn.closed ? src.port : port }, src.local, src.conn);
+      // Back on the connection while it is open; once closed, a new connection to the source IP
+      // (the `received` address) at the Via's sent-by port (§18.2.2; rport names the old
+      // connection's ephemeral port, useless now).
+      const open = src.conn !== null && !src.conn.closed;
+      this.transport.send(buf, { transport: 'tcp', address: src.address, port: open ? src.port : via.port || 5060 }, src.local, src.conn);
       return;
     }
     const port = via.rport >= 0 ? src.port : via.port || 5060;

@@ -13,6 +13,8 @@ export interface TestCarrier {
   priority?: number;
   prefixes?: string[];
   transport?: 'udp' | 'tcp';
+  /** The switch's own address the calls to this carrier leave from. */
+  localIp?: string;
   timeouts?: Partial<Record<'invite' | 'trying' | 'sessionProgress' | 'sessionProgressSdp' | 'ringing', number>>;
 }
 
@@ -20,6 +22,8 @@ export interface TestNetwork {
   ip: string;
   port?: number;
   transports?: Array<'udp' | 'tcp'>;
+  /** More listen addresses after the first (a server owning several local IPs). */
+  moreListen?: Array<{ ip: string; port: number; transports: Array<'udp' | 'tcp'> }>;
   customers: Array<{ name: string; ips: string[] }>;
   carriers: TestCarrier[];
   params?: Record<string, unknown>;
@@ -31,7 +35,7 @@ export interface TestNetwork {
 export function writeConfig(n: TestNetwork): string {
   const dir = mkdtempSync(join(tmpdir(), 'ssw-test-'));
   writeFileSync(join(dir, 'server.yaml'), stringify({
-    listen: [{ ip: n.ip, port: n.port ?? 5060, transports: n.transports ?? ['udp', 'tcp'] }],
+    listen: [{ ip: n.ip, port: n.port ?? 5060, transports: n.transports ?? ['udp', 'tcp'] }, ...(n.moreListen ?? [])],
     drainSeconds: n.drainSeconds ?? 0,
     // Port 0: spawned test switches never fight over the admin port 8080.
     adminPort: 0,
@@ -45,7 +49,7 @@ export function writeConfig(n: TestNetwork): string {
     mappingGateways: n.customers.map((c) => ({ name: c.name, remoteIps: c.ips, account: 'acc' })),
     routingGateways: n.carriers.map((c, i) => ({
       name: c.name, id: i + 1, address: c.address, port: c.port, transport: c.transport ?? 'udp',
-      prefixes: c.prefixes ?? ['*'], priority: c.priority ?? i + 1,
+      prefixes: c.prefixes ?? ['*'], priority: c.priority ?? i + 1, ...(c.localIp ? { localIp: c.localIp } : {}),
       timeouts: { invite: 0, trying: 0, sessionProgress: 0, sessionProgressSdp: 0, ringing: 0, ...(c.timeouts ?? {}) },
     })),
   }));
