@@ -12,6 +12,7 @@ import { spawnSwitch, MAIN, ROOT } from '../helpers/process.js';
 import { createUa, invite, ackFor, inDialog, type SipMsg } from '../helpers/sip-ua.js';
 import { rawExchange, rawInvite, statusOf } from '../helpers/raw.js';
 import { until } from '../helpers/sipp-net.js';
+import { openStore } from '../../src/store/index.js';
 
 function runMain(configDir: string): Promise<{ code: number | null; stderr: string }> {
   return new Promise((resolve) => {
@@ -89,6 +90,60 @@ test('SIGTERM drains: new calls get 503 with Retry-After, the active call finish
     const s = net.createServer();
     await new Promise<void>((resolve, reject) => { s.once('error', reject); s.listen(5060, SW, () => resolve()); });
     s.close();
+  } finally {
+    caller.stop();
+    carrier.stop();
+    await proc.stop('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('SIGINT drains the same way; a call still up when drainSeconds run out is hung up with BYE on both legs before the exit', async () => {
+  const SW = '127.0.0.37';
+  const dir = writeConfig({ ip: SW, drainSeconds: 2, customers: [{ name: 'c', ips: ['127.0.0.38'] }], carriers: [{ name: 'k', address: '127.0.0.39', port: 5080 }] });
+  const proc = await spawnSwitch(dir);
+  const caller = createUa('127.0.0.38', 5070);
+  const carrier = createUa('127.0.0.39', 5080, (rq, ua) => {
+    if (rq.method === 'INVITE') ua.respond(rq, 200, 'OK', { toTag: 'si', contact: `sip:k@${ua.address}:${ua.port}`, content: 'v=0\r\n' });
+    else if (rq.method !== 'ACK') ua.respond(rq, 200, 'OK');
+  });
+  try {
+    const inv = invite(caller, SW, 5060, '1001');
+    const ok = await new Promise<SipMsg>((resolve) => caller.send(inv, (rs) => { if (rs.status >= 200) resolve(rs); }));
+    assert.equal(ok.status, 200);
+    caller.send(ackFor(inv, ok));
+    const bInv = await carrier.waitRequest((r) => r.method === 'INVITE');
+    const t0 = Date.now();
+    proc.child.kill('SIGINT');
+    await new Promise((r) => setTimeout(r, 300));
+    const got = await rawExchange('127.0.0.38', SW, 5060, rawInvite('127.0.0.38', SW, 5060, '1002'));
+    const refused = got.find((m) => statusOf(m) >= 200) ?? '';
+    assert.equal(statusOf(refused), 503);
+    assert.match(refused, /^Retry-After: 2\r$/m);
+    // Nobody hangs up: the drain deadline does, on both legs, and then the process exits 0.
+    const byeA = await caller.waitRequest((r) => r.method === 'BYE' && r.headers['call-id'] === inv.headers['call-id'], 6000);
+    const byeB = await carrier.waitRequest((r) => r.method === 'BYE' && r.headers['call-id'] === bInv.headers['call-id'], 6000);
+    assert.ok(byeA && byeB);
+    const waited = Date.now() - t0;
+    assert.ok(waited >= 1900, `the call was given the drain time (${waited} ms)`);
+    assert.equal(await proc.exited, 0);
+    const u = dgram.createSocket('udp4');
+    await new Promise<void>((resolve, reject) => { u.once('error', reject); u.bind(5060, SW, () => resolve()); });
+    u.close();
+    // The hung-up call is in the store the process left behind (the INVITE refused while draining
+    // never became a call: no CDR, like any refusal before ingress).
+    const store = await openStore(`sqlite:${join(dir, 'data', 'ssw.db')}`);
+    try {
+      const now = Date.now();
+      const cdrs = await store.queryCdrs({ from: now - 86_400_000, to: now + 86_400_000, pageSize: 10 });
+      const drained = cdrs.rows.find((r) => r.callerCallId === inv.headers['call-id']);
+      assert.ok(drained, 'the drained call has its CDR');
+      assert.equal(drained.callerSipCode, 200);
+      assert.ok(drained.holdTimeMs >= 1500, `hold time ${drained.holdTimeMs}`);
+      assert.equal(cdrs.total, 1);
+    } finally {
+      await store.close();
+    }
   } finally {
     caller.stop();
     carrier.stop();
