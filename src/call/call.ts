@@ -1,7 +1,7 @@
 import type { SipMessage } from '../wasm/sip.js';
 import type { RoutingGatewayBase as RoutingGateway } from '../routing/index.js';
 import {
-  newBranch, newCallId, newTag, ALLOW,
+  newBranch, newCallId, newTag, uriHostPort, ALLOW,
   type ClientHandler, type ClientTransaction, type LocalAddress, type OutRequest, type Peer, type ServerTransaction,
 } from '../sip/index.js';
 import type { Timer } from '../sip/index.js';
@@ -111,7 +111,9 @@ export class Call implements ClientHandler {
     a.remoteParty = stripTag(req.from.raw);
     a.remoteTarget = req.contact?.uri ?? req.from.uri;
     a.routeSet = req.recordRoutes.slice();
-    a.dest = { transport: tx.src.transport, address: tx.src.address, port: tx.src.port };
+    a.dest = tx.src.transport === 'tcp'
+      ? { transport: 'tcp', address: tx.src.address, port: tx.src.port, reconnectPort: uriHostPort(a.remoteTarget)?.port || req.topVia.port || 5060 }
+      : { transport: tx.src.transport, address: tx.src.address, port: tx.src.port };
     a.local = tx.src.local;
   }
 

@@ -7,3 +7,4 @@ export {
 } from './transaction.js';
 export { serializeRequest, serializeResponse, reasonFor, REASONS, ALLOW, type OutRequest, type ResponseOptions, type HeaderList } from './build.js';
 export { newBranch, newTag, newCallId } from './ids.js';
+export { uriHostPort } from './uri.js';

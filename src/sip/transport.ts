@@ -14,6 +14,12 @@ export interface Peer {
   readonly transport: Transport;
   readonly address: string;
   readonly port: number;
+  /**
+   * TCP only: where to open a new connection once the one at `port` is gone. A caller's
+   * connection comes from an ephemeral port; requests to it later in the dialog go back on that
+   * connection while it is open, else to the port its Contact names (RFC 3261 §18.1.1, §12.2.1.1).
+   */
+  readonly reconnectPort?: number;
 }
 
 /** A bound local address (after binding, so port 0 is resolved). */
@@ -241,8 +247,7 @@ export class TransportLayer {
    * can fall back to UDP, RFC 3261 §18.1.1).
    */
   sendTcp(buf: Buffer, dest: Peer, local: LocalAddress, onFail: () => void): void {
-    let c = this.#tcpConns.get(peerKey(dest.address, dest.port));
-    if (!c || c.closed) c = this.#connect(dest, local);
+    const c = this.#tcpTo(dest, local, null);
     c.onConnectFail(onFail);
     this.counters.tcpOut++;
     c.write(buf);
@@ -262,11 +267,23 @@ export class TransportLayer {
       u.socket.send(buf, dest.port, dest.address);
       return true;
     }
-    let c = conn && !conn.closed ? conn : this.#tcpConns.get(peerKey(dest.address, dest.port));
-    if (!c || c.closed) c = this.#connect(dest, local);
+    const c = this.#tcpTo(dest, local, conn ?? null);
     this.counters.tcpOut++;
     c.write(buf);
     return true;
+  }
+
+  /** The open connection to `dest` (or `conn`), else one to its reconnect port if open, else a new one. */
+  #tcpTo(dest: Peer, local: LocalAddress, conn: TcpConnection | null): TcpConnection {
+    if (conn && !conn.closed) return conn;
+    const c = this.#tcpConns.get(peerKey(dest.address, dest.port));
+    if (c && !c.closed) return c;
+    if (dest.reconnectPort && dest.reconnectPort !== dest.port) {
+      const to: Peer = { transport: 'tcp', address: dest.address, port: dest.reconnectPort };
+      const r = this.#tcpConns.get(peerKey(to.address, to.port));
+      return r && !r.closed ? r : this.#connect(to, local);
+    }
+    return this.#connect(dest, local);
   }
 
   #udpFor(local: LocalAddress): UdpEndpoint | undefined {

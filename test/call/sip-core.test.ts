@@ -236,3 +236,46 @@ test('TCP: once the caller closed its connection, the final response goes over a
     server.close();
   }
 });
+
+test('TCP: a request to a caller whose connection closed opens a new connection to the port its Contact names', async () => {
+  behave = answer('tcb');
+  const listened: string[] = [];
+  const server = net.createServer((s) => s.on('data', (b) => {
+    const text = b.toString('latin1');
+    listened.push(text);
+    // Answer the BYE on the connection it came on.
+    if (text.startsWith('BYE ')) {
+      const hdr = (n: string) => new RegExp(`^${n}: .*$`, 'mi').exec(text)![0].replace(/\r$/, '');
+      s.write(`SIP/2.0 200 OK\r\n${hdr('Via')}\r\n${hdr('From')}\r\n${hdr('To')}\r\n${hdr('Call-ID')}\r\n${hdr('CSeq')}\r\nContent-Length: 0\r\n\r\n`);
+    }
+  }));
+  await new Promise<void>((r) => server.listen(5091, TCP_CALLER, () => r()));
+  const id = uniq('tcb');
+  const client = net.connect({ host: SW, port: 5060, localAddress: TCP_CALLER });
+  const onConn: string[] = [];
+  client.on('data', (b) => onConn.push(b.toString('latin1')));
+  client.on('error', () => {});
+  try {
+    await new Promise<void>((r) => client.once('connect', () => r()));
+    client.write(inviteText({ via: `SIP/2.0/TCP ${TCP_CALLER}:${client.localPort};branch=z9hG4bK${id};rport`, callId: id, fromTag: id, callee: '4400006', to: SW, toPort: 5060, contact: `sip:1000@${TCP_CALLER}:5091;transport=tcp` }));
+    const ok = await until(() => onConn.join('').match(/^SIP\/2\.0 200[^]*?\r\n\r\n/m) ?? undefined, 3000, '200 on the connection');
+    const toTag = /^To: .*;tag=([^;\r\n]+)/m.exec(ok[0])![1];
+    client.write(`ACK sip:x@${SW}:5060;transport=tcp SIP/2.0\r\nVia: SIP/2.0/TCP ${TCP_CALLER}:${client.localPort};branch=z9hG4bK${id}a\r\nMax-Forwards: 70\r\n` +
+      `From: <sip:1000@${CALLER}>;tag=${id}\r\nTo: <sip:4400006@${SW}>;tag=${toTag}\r\nCall-ID: ${id}\r\nCSeq: 1 ACK\r\nContent-Length: 0\r\n\r\n`);
+    const bInv = await carrier.waitRequest((r) => r.method === 'INVITE' && r.uri.includes('4400006'));
+    await carrier.waitRequest((r) => r.method === 'ACK' && r.headers['call-id'] === bInv.headers['call-id']);
+    await new Promise((r) => setTimeout(r, 100));
+    client.destroy();
+    await new Promise((r) => setTimeout(r, 100));
+    const byeRs = await new Promise<SipMsg>((r) => carrier.send(calleeRequest('BYE', bInv, 'tcb', 1), r));
+    assert.equal(byeRs.status, 200);
+    const bye = await until(() => listened.find((m) => m.startsWith('BYE ')), 5000, 'BYE at the Contact port');
+    assert.match(bye, new RegExp(`^Call-ID: ${id}\\r$`, 'm'));
+    assert.match(bye, new RegExp(`^To: .*tag=${id}`, 'm'));
+    const rec = await sw.nextEnded();
+    assert.equal(rec.endReason, 'normal-clearing');
+  } finally {
+    client.destroy();
+    server.close();
+  }
+});

@@ -6,7 +6,8 @@ import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { NonceBook, expectedResponse, parseDigest, ha1Of } from '../../src/phones/index.js';
 import { responseMatches } from '../../src/phones/digest.js';
-import { parseContacts, uriHostPort } from '../../src/phones/contact.js';
+import { parseContacts } from '../../src/phones/contact.js';
+import { uriHostPort } from '../../src/sip/index.js';
 
 const md5 = (s: string) => createHash('md5').update(s).digest('hex');
 
