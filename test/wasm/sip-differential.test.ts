@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { SipParser } from '../../src/wasm/index.js';
-import { loadTorture } from './torture-corpus.js';
+import { loadTorture } from '../helpers/torture.js';
 
 const FIX = new URL('../../../test/fixtures/sip/', import.meta.url);
 const parser = new SipParser();

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
 import fc from 'fast-check';
 import { SipParser, SipMessage, type ParseResult } from '../../src/wasm/index.js';
-import { loadTorture } from './torture-corpus.js';
+import { loadTorture } from '../helpers/torture.js';
 
 const FIX = new URL('../../../test/fixtures/sip/', import.meta.url);
 const parser = new SipParser();

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SipParser } from '../../src/wasm/index.js';
-import { loadTorture } from './torture-corpus.js';
+import { loadTorture } from '../helpers/torture.js';
 
 // Rejections the server makes after parsing (unknown scheme, Require, Content-Type, Max-Forwards 0, unknown
 // method, Accept, no such user): the parser must accept these messages and expose the fields.
