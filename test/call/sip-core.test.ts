@@ -14,6 +14,7 @@ const SW2 = '127.0.0.96'; // second listen address: UDP on 5062
 const CALLER = '127.0.0.97';
 const CARRIER = '127.0.0.98';
 const TCP_CALLER = '127.0.0.99';
+const RAW_CARRIER = '127.0.0.100';
 let sw: RunningSwitch;
 let carrier: Ua;
 type Behaviour = (rq: SipMsg, ua: Ua) => void;
@@ -30,6 +31,8 @@ before(async () => {
       { name: 'second-ip', address: CARRIER, port: 5080, prefixes: ['55'], localIp: SW2 },
       // Misconfigured: points at the switch itself.
       { name: 'loop', address: SW, port: 5060, prefixes: ['77'] },
+      // A carrier played by a raw socket, for what the npm sip package would do on its own.
+      { name: 'raw', address: RAW_CARRIER, port: 5080, prefixes: ['66'] },
     ],
   });
   carrier = createUa(CARRIER, 5080, (rq, ua) => behave(rq, ua));
@@ -277,5 +280,50 @@ test('TCP: a request to a caller whose connection closed opens a new connection 
   } finally {
     client.destroy();
     server.close();
+  }
+});
+
+test('a carrier that did not get our ACK resends its 200: each copy is ACKed again, and the call stays one call', async () => {
+  const raw = dgram.createSocket('udp4');
+  await new Promise<void>((r) => raw.bind(5080, RAW_CARRIER, () => r()));
+  const acks: string[] = [];
+  let okText = '';
+  let from: { address: string; port: number } | null = null;
+  raw.on('message', (b, ri) => {
+    const text = b.toString('latin1');
+    if (text.startsWith('INVITE ')) {
+      from = { address: ri.address, port: ri.port };
+      const h = (n: string) => new RegExp(`^${n}: .*$`, 'mi').exec(text)![0].replace(/\r$/, '');
+      okText = `SIP/2.0 200 OK\r\n${h('Via')}\r\n${h('From')}\r\n${h('To')};tag=rawc\r\n${h('Call-ID')}\r\n${h('CSeq')}\r\n` +
+        `Contact: <sip:c@${RAW_CARRIER}:5080>\r\nContent-Type: application/sdp\r\nContent-Length: ${SDP_B.length}\r\n\r\n${SDP_B}`;
+      raw.send(okText, ri.port, ri.address);
+    } else if (text.startsWith('ACK ')) acks.push(text);
+    else if (text.startsWith('BYE ')) {
+      const h = (n: string) => new RegExp(`^${n}: .*$`, 'mi').exec(text)![0].replace(/\r$/, '');
+      raw.send(`SIP/2.0 200 OK\r\n${h('Via')}\r\n${h('From')}\r\n${h('To')}\r\n${h('Call-ID')}\r\n${h('CSeq')}\r\nContent-Length: 0\r\n\r\n`, ri.port, ri.address);
+    }
+  });
+  const caller = createUa(CALLER, 5073);
+  try {
+    const inv = invite(caller, SW, 5060, '6600001');
+    const ok = await new Promise<SipMsg>((resolve) => caller.send(inv, (rs) => { if (rs.status >= 200) resolve(rs); }));
+    assert.equal(ok.status, 200);
+    caller.send(ackFor(inv, ok));
+    await until(() => acks.length >= 1 || undefined, 3000, 'the first ACK');
+    // Our ACK "was lost": the carrier sends its 200 twice more.
+    for (let i = 0; i < 2; i++) {
+      raw.send(okText, from!.port, from!.address);
+      await new Promise((r) => setTimeout(r, 150));
+    }
+    await until(() => acks.length >= 3 || undefined, 3000, 'an ACK for each 200');
+    assert.equal(acks.length, 3);
+    assert.ok(acks.every((a) => /^CSeq: 1 ACK\r$/m.test(a) && /^To: .*;tag=rawc/m.test(a)));
+    assert.equal([...sw.sw.b2bua.calls].filter((c) => c.rec.callerCallId === inv.headers['call-id']).length, 1);
+    caller.send(inDialog('BYE', inv, ok, 2));
+    const rec = await sw.nextEnded();
+    assert.equal(rec.endReason, 'normal-clearing');
+  } finally {
+    caller.stop();
+    raw.close();
   }
 });
