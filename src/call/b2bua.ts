@@ -9,11 +9,12 @@ import { componentLogger } from '../util/log.js';
 import { monotonicMs, wallClockMs } from '../util/time.js';
 import { Call, CallState, Leg, capDuration, hostport, GATEWAY_CAP_TEXT } from './call.js';
 import { EndDirection, type CallPolicy, type CallRecord } from './types.js';
+import { MIN_SE, tooSmall } from './session-timer.js';
 
 const log = componentLogger('b2bua');
 
-/** Extensions the switch supports in Require (none yet: 100rel and timer come with their issues). */
-const SUPPORTED_EXTENSIONS = new Set<string>();
+/** Extensions the switch supports in Require: session timers (RFC 4028). 100rel is not supported. */
+const SUPPORTED_EXTENSIONS = new Set<string>(['timer']);
 const URI_SCHEMES = new Set(['sip', 'sips', 'tel']);
 /** Methods that only make sense inside a dialog: out of one they get 481. */
 const DIALOG_ONLY = new Set(['BYE', 'UPDATE', 'INFO', 'PRACK', 'NOTIFY', 'REFER']);
@@ -168,6 +169,11 @@ export class B2bua implements TransactionUser {
     }
     if (this.transport.isLocal(src.address, src.port)) {
       stx.respond(482);
+      return;
+    }
+    if (tooSmall(req)) {
+      // RFC 4028 §8.1: a session interval under our minimum is refused, naming the minimum.
+      stx.respond(422, { headers: [['Min-SE', String(MIN_SE)]] });
       return;
     }
     if (req.body.length > 0) {

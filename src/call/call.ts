@@ -8,6 +8,7 @@ import type { Timer } from '../sip/index.js';
 import { monotonicMs, wallClockMs } from '../util/time.js';
 import { EndDirection, type Attempt, type CallPolicy, type CallRecord, type EndReason, type RouteCandidate } from './types.js';
 import type { B2bua } from './b2bua.js';
+import { MIN_SE, allows, requestHeaders, responseHeaders, tooSmall, uacTerms, uasTerms, type SessionTerms } from './session-timer.js';
 
 /** Headers relayed between legs for in-dialog requests and their responses; the rest stays on its leg. */
 const RELAYED = ['content-disposition', 'event', 'subscription-state', 'info-package', 'recv-info', 'reason', 'accept', 'allow-events', 'refer-to', 'referred-by'];
@@ -36,6 +37,16 @@ export class Leg {
   /** Cached end-to-end ACK of the last 2xx we received on this leg (re-sent on a retransmitted 2xx). */
   ackBytes: OutRequest | null = null;
   ackCseq = -1;
+  /** Session-timer terms on this leg (RFC 4028), from the answer on; null before. */
+  session: SessionTerms | null = null;
+  /** The peer's Allow lists UPDATE: refreshes go as UPDATE (no offer/answer), else as re-INVITE. */
+  peerAllowsUpdate = false;
+  /** The last SDP the switch sent on this leg: a refresh re-INVITE offers it again, unchanged. */
+  lastSdp: { contentType: string | undefined; body: Buffer } | null = null;
+  /** The refresh (or expiry) timer of this leg's session. */
+  sessionTimer: Timer | null = null;
+  /** Monotonic ms when this leg's session expires unless refreshed (0: no session timer). */
+  expiresMono = 0;
 
   constructor(side: 'a' | 'b') {
     this.side = side;
@@ -91,6 +102,11 @@ export class Call implements ClientHandler {
   #pendingAck: PendingAck | null = null;
   /** In-dialog server transactions waiting for the other leg's answer, by client transaction. */
   #relays = new Map<ClientTransaction, ServerTransaction>();
+  /** Session refreshes (or liveness re-INVITEs) the switch sent, by client transaction. */
+  #refreshes = new Map<ClientTransaction, Leg>();
+  /** The carrier INVITE of the current attempt (resent once with a larger interval after a 422). */
+  #bInvite: OutRequest | null = null;
+  #retried422 = false;
   /** Legs of abandoned attempts (timed out or cancelled) that may still answer: ACK + BYE them. */
   abandoned: Leg[] = [];
   /** Every carrier leg this call opened (for dialog clean-up at the end). */
@@ -171,10 +187,14 @@ export class Call implements ClientHandler {
       routes: [],
       maxForwards: mf,
       contact: this.b2b.contactFor(local, gw.transport),
-      headers: [['Allow', ALLOW]],
+      // Session timer offered to every carrier (RFC 4028 §7.1); the carrier picks the refresher.
+      headers: [['Allow', ALLOW], ['Supported', 'timer'], ['Session-Expires', String(this.rec.params.num('SS_SIP_SESSION_TTL'))], ['Min-SE', String(MIN_SE)]],
       contentType: ct,
       body: req.body.length > 0 ? req.body : undefined,
     };
+    if (req.body.length > 0) b.lastSdp = { contentType: ct, body: Buffer.from(req.body) };
+    this.#bInvite = invite;
+    this.#retried422 = false;
     const attempt: Attempt = { gateway: gw, callee: nums.callee, caller: nums.caller, callId: b.callId, startMono: monotonicMs(), firstProvisionalMono: -1, status: 0, provisional: 0, sdpSeen: false };
     this.rec.attempts.push(attempt);
     this.rec.callee.sent = nums.callee;
@@ -223,6 +243,11 @@ export class Call implements ClientHandler {
   // ---- responses on the B leg (ClientHandler) ----
 
   onResponse(tx: ClientTransaction, resp: SipMessage): void {
+    const refreshed = this.#refreshes.get(tx);
+    if (refreshed) {
+      this.#onRefreshResponse(tx, refreshed, resp);
+      return;
+    }
     if (tx !== this.#btx) {
       if (tx.req.method === 'INVITE' && !this.#relays.has(tx)) {
         // An abandoned attempt (cancelled, timed out, or the caller left) answered after all.
@@ -265,6 +290,7 @@ export class Call implements ClientHandler {
     }
     this.b2b.wheel.cancel(this.#phaseTimer);
     this.#phaseTimer = null;
+    if (status === 422 && this.state === CallState.Routing && this.#retryInterval(resp)) return;
     attempt.status = status;
     if (status < 300) {
       this.#onAnswer(resp);
@@ -276,6 +302,11 @@ export class Call implements ClientHandler {
   }
 
   onTimeout(tx: ClientTransaction, transportError: boolean): void {
+    if (this.#refreshes.delete(tx)) {
+      // RFC 4028 §10: a refresh that times out ends the session.
+      this.hangup('session-timeout', `session refresh (${tx.req.method}) got no answer`);
+      return;
+    }
     if (tx !== this.#btx) {
       this.#onInDialogTimeout(tx);
       return;
@@ -317,13 +348,144 @@ export class Call implements ClientHandler {
     this.#pendingAck = { leg: b, cseq: resp.cseq, waitBody };
     this.a.localCseq = 0;
     const hasSdp = resp.body.length > 0;
+    // Session timers, each leg on its own terms (RFC 4028 §7.2 for the carrier's, §9 for the caller's).
+    const a = this.a;
+    const req = this.inviteTx.req;
+    b.session = uacTerms(resp);
+    b.peerAllowsUpdate = allows(resp, 'UPDATE');
+    a.session = uasTerms(req, this.rec.params.num('SS_SIP_SESSION_TTL'), null);
+    a.peerAllowsUpdate = allows(req, 'UPDATE');
+    if (hasSdp) a.lastSdp = { contentType: resp.header('content-type'), body: Buffer.from(resp.body) };
+    const headers: Array<[string, string]> = [['Allow', ALLOW]];
+    responseHeaders(a.session, headers);
     this.inviteTx.respond(resp.status, {
       reason: resp.reason || undefined,
-      contact: this.b2b.contactFor(this.a.local, this.a.dest.transport),
-      headers: [['Allow', ALLOW]],
+      contact: this.b2b.contactFor(a.local, a.dest.transport),
+      headers,
       contentType: hasSdp ? resp.header('content-type') : undefined,
       body: hasSdp ? resp.body : undefined,
     });
+    this.#armSession(a);
+    this.#armSession(b);
+  }
+
+  /** A carrier's 422 (our Session-Expires under its Min-SE): the INVITE again, once, with its minimum (RFC 4028 §7.4). */
+  #retryInterval(resp: SipMessage): boolean {
+    const inv = this.#bInvite;
+    const b = this.b;
+    if (this.#retried422 || !inv || !b || resp.minSE < MIN_SE) return false;
+    this.#retried422 = true;
+    const se = Math.max(resp.minSE, this.rec.params.num('SS_SIP_SESSION_TTL'));
+    const headers = (inv.headers ?? []).filter(([n]) => n !== 'Session-Expires' && n !== 'Min-SE');
+    headers.push(['Session-Expires', String(se)], ['Min-SE', String(resp.minSE)]);
+    b.localCseq = 2;
+    const again: OutRequest = { ...inv, via: this.b2b.viaFor(b.local, b.dest.transport, newBranch()), cseq: 2, headers };
+    this.#bInvite = again;
+    this.#btx = this.b2b.tx.sendRequest(again, b.dest, b.local, this);
+    this.#btx.owner = this;
+    this.#armPhase(timeoutFor(this.#attempt!.gateway, 'invite', this.rec));
+    return true;
+  }
+
+  // ---- session timers (RFC 4028) ----
+
+  /** (Re)arms a leg's session timer: the next refresh when the switch refreshes, else the expiry. */
+  #armSession(leg: Leg, delayMs?: number): void {
+    this.b2b.wheel.cancel(leg.sessionTimer);
+    leg.sessionTimer = null;
+    const t = leg.session;
+    if (!t || this.state !== CallState.Answered) return;
+    const p = this.rec.params;
+    if (delayMs === undefined) {
+      if (t.interval === 0) {
+        leg.expiresMono = 0;
+        delayMs = p.num('SS_SIP_NO_TIMER_REINVITE_INTERVAL') * 1000;
+      } else {
+        leg.expiresMono = monotonicMs() + t.interval * 1000;
+        delayMs = t.weRefresh
+          ? (t.interval * 1000) / p.num('SS_SIP_SESSION_UPDATE_SEGMENT')
+          : Math.max(1000, (t.interval - p.num('SS_SIP_SESSION_TIMEOUT_EARLY_HANGUP')) * 1000);
+      }
+    }
+    leg.sessionTimer = this.b2b.wheel.schedule(delayMs, onSessionTimer, { call: this, leg });
+  }
+
+  /** A leg's session timer fired: refresh it, or end the call when the peer did not refresh in time. */
+  sessionTimerFired(leg: Leg): void {
+    leg.sessionTimer = null;
+    const t = leg.session;
+    if (!t || this.state !== CallState.Answered) return;
+    const who = leg === this.a ? 'caller' : 'carrier';
+    if (!t.weRefresh || (leg.expiresMono > 0 && monotonicMs() >= leg.expiresMono)) {
+      this.hangup('session-timeout', `no session refresh on the ${who}'s leg within ${t.interval} s`);
+      return;
+    }
+    // An offer/answer already running on this leg: try again shortly (RFC 3261 §14.1).
+    if (this.#busy(leg)) {
+      this.#armSession(leg, 2000);
+      return;
+    }
+    const useUpdate = t.interval > 0 && leg.peerAllowsUpdate;
+    if (!useUpdate && !leg.lastSdp) {
+      // Nothing to offer again (the peer never got SDP from us): no re-INVITE is possible.
+      this.#armSession(leg);
+      return;
+    }
+    const headers: Array<[string, string]> = [];
+    requestHeaders(t, headers);
+    const out = useUpdate
+      ? leg.request(this.b2b, 'UPDATE', headers, undefined, undefined)
+      : leg.request(this.b2b, 'INVITE', headers, leg.lastSdp!.contentType, leg.lastSdp!.body);
+    const ctx = this.b2b.tx.sendRequest(out, leg.dest, leg.local, this);
+    ctx.owner = this;
+    this.#refreshes.set(ctx, leg);
+  }
+
+  #onRefreshResponse(tx: ClientTransaction, leg: Leg, resp: SipMessage): void {
+    const status = resp.status;
+    if (status < 200) return;
+    this.#refreshes.delete(tx);
+    const isInvite = tx.req.method === 'INVITE';
+    if (status < 300 && isInvite) this.b2b.sendAck(leg, resp.cseq, undefined, undefined);
+    const t = leg.session;
+    if (this.state !== CallState.Answered || !t) return;
+    if (status < 300) {
+      // A 2xx without Session-Expires ends session timing on this leg (RFC 4028 §7.2): liveness re-INVITEs then.
+      if (t.interval > 0) leg.session = uacTerms(resp);
+      this.#armSession(leg);
+      return;
+    }
+    if (status === 408 || status === 481) {
+      this.hangup('session-timeout', `session refresh (${tx.req.method}) got ${status}`);
+      return;
+    }
+    if (status === 422 && resp.minSE > t.interval) {
+      leg.session = { ...t, interval: resp.minSE };
+      this.sessionTimerFired(leg);
+      return;
+    }
+    if ((status === 405 || status === 501) && !isInvite) {
+      leg.peerAllowsUpdate = false;
+      this.sessionTimerFired(leg);
+      return;
+    }
+    // Any other answer: the peer is there. Without a session timer that is all a liveness check
+    // asks; with one, try again shortly until the session would expire.
+    if (t.interval === 0) this.#armSession(leg);
+    else this.#armSession(leg, status === 491 ? 2100 + Math.floor(Math.random() * 1900) : 5000);
+  }
+
+  /** An offer/answer or refresh in progress on the leg (ours, or one we relay to or from it). */
+  #busy(leg: Leg): boolean {
+    for (const c of this.#refreshes.keys()) if (c.req.callId === leg.callId) return true;
+    for (const [c, s] of this.#relays) if (c.req.callId === leg.callId || s.req.callId === leg.callId) return true;
+    return false;
+  }
+
+  #refreshInviteOn(leg: Leg | null): boolean {
+    if (!leg) return false;
+    for (const c of this.#refreshes.keys()) if (c.req.method === 'INVITE' && c.req.callId === leg.callId) return true;
+    return false;
   }
 
   // ---- requests and ACKs from either leg ----
@@ -334,6 +496,7 @@ export class Call implements ClientHandler {
     if (!p || leg === p.leg) return;
     this.#pendingAck = null;
     if (p.waitBody) this.b2b.sendAck(p.leg, p.cseq, msg.body.length > 0 ? msg.header('content-type') : undefined, msg.body.length > 0 ? msg.body : undefined);
+    if (p.waitBody && msg.body.length > 0) p.leg.lastSdp = { contentType: msg.header('content-type'), body: Buffer.from(msg.body) };
   }
 
   /** A request inside one of the call's dialogs. */
@@ -376,8 +539,13 @@ export class Call implements ClientHandler {
       tx.respond(481);
       return;
     }
-    if (req.method === 'INVITE' && this.#relaysInviteOn(other)) {
+    const refresh = req.method === 'INVITE' || req.method === 'UPDATE';
+    if (req.method === 'INVITE' && (this.#relaysInviteOn(other) || this.#refreshInviteOn(leg) || this.#refreshInviteOn(other))) {
       tx.respond(491);
+      return;
+    }
+    if (refresh && tooSmall(req)) {
+      tx.respond(422, { headers: [['Min-SE', String(MIN_SE)]] });
       return;
     }
     const headers: Array<[string, string]> = [];
@@ -385,7 +553,10 @@ export class Call implements ClientHandler {
       const n = req.headerName(i);
       if (RELAYED.includes(n.toLowerCase())) headers.push([n, req.headerValue(i)]);
     }
+    // Relayed as a refresh of the other leg's session too, on that leg's own terms.
+    if (refresh) requestHeaders(other.session, headers);
     const hasBody = req.body.length > 0;
+    if (hasBody) other.lastSdp = { contentType: req.header('content-type'), body: Buffer.from(req.body) };
     const out = other.request(this.b2b, req.method, headers, hasBody ? req.header('content-type') : undefined, hasBody ? req.body : undefined);
     const ctx = this.b2b.tx.sendRequest(out, other.dest, other.local, this);
     ctx.owner = this;
@@ -414,8 +585,19 @@ export class Call implements ClientHandler {
       const n = resp.headerName(i);
       if (RELAYED.includes(n.toLowerCase())) headers.push([n, resp.headerValue(i)]);
     }
-    const ownLeg = this.#legOf(ctx) === this.a ? this.b : this.a;
+    const relayLeg = this.#legOf(ctx);
+    const ownLeg = relayLeg === this.a ? this.b : this.a;
     const hasBody = resp.body.length > 0;
+    if (hasBody && ownLeg) ownLeg.lastSdp = { contentType: resp.header('content-type'), body: Buffer.from(resp.body) };
+    if (status >= 200 && status < 300 && (stx.req.method === 'INVITE' || stx.req.method === 'UPDATE') && ownLeg && this.state === CallState.Answered) {
+      // A successful refresh of both legs' sessions: the requester's on the terms we answer with,
+      // the other's on the terms its 2xx gave.
+      if (relayLeg.session && relayLeg.session.interval > 0) relayLeg.session = uacTerms(resp);
+      this.#armSession(relayLeg);
+      ownLeg.session = uasTerms(stx.req, this.rec.params.num('SS_SIP_SESSION_TTL'), ownLeg.session);
+      responseHeaders(ownLeg.session, headers);
+      this.#armSession(ownLeg);
+    }
     stx.respond(status, {
       reason: resp.reason || undefined,
       headers,
@@ -514,6 +696,12 @@ export class Call implements ClientHandler {
     this.b2b.wheel.cancel(this.#durationTimer);
     this.#phaseTimer = null;
     this.#durationTimer = null;
+    this.b2b.wheel.cancel(this.a.sessionTimer);
+    this.a.sessionTimer = null;
+    if (this.b) {
+      this.b2b.wheel.cancel(this.b.sessionTimer);
+      this.b.sessionTimer = null;
+    }
     const r = this.rec;
     r.endReason = reason;
     r.endReasonText = text;
@@ -543,6 +731,10 @@ const CUT_MARGIN_MS = 60;
 
 function onPhaseTimeout(c: Call): void {
   c.phaseTimeout();
+}
+
+function onSessionTimer(x: { call: Call; leg: Leg }): void {
+  x.call.sessionTimerFired(x.leg);
 }
 export const GATEWAY_CAP_TEXT = 'Gateway max call duration';
 

@@ -29,6 +29,7 @@ export const END_REASON_TEXT: Readonly<Record<EndReason, string>> = {
   'connection-timeout': 'Connection timeout',
   'ack-timeout': 'No ACK from caller',
   'max-duration': 'Maximum call duration',
+  'session-timeout': 'Session timeout',
   refused: 'Refused',
   shutdown: 'Server forced release',
   'operator-release': 'Server forced release',

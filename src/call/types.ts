@@ -16,6 +16,7 @@ export type EndReason =
   | 'connection-timeout' // no SIP response at all after the retransmissions
   | 'ack-timeout' // the caller never ACKed our 200
   | 'max-duration'
+  | 'session-timeout' // a session refresh failed or never came (RFC 4028), or a liveness re-INVITE got 408/481
   | 'refused' // a policy refusal (authorization), with its own text
   | 'shutdown'
   | 'operator-release' // hung up by an operator (admin API)

@@ -80,15 +80,15 @@ const DEFS: ParamDef[] = [
     description: 'Global cap on the talk time of any call; None = no cap (account balance and gateway limits still apply).' },
 
   // --- session-timer (RFC 4028)
-  { name: 'SS_SIP_SESSION_TTL', type: 'int', default: 600, min: 90, max: 86400, unit: 's', area: 'session-timer', status: 'planned',
-    description: 'Session-Expires offered and accepted; a call not refreshed within it is ended with reason "Session timeout".',
+  { name: 'SS_SIP_SESSION_TTL', type: 'int', default: 600, min: 90, max: 86400, unit: 's', area: 'session-timer', status: 'used',
+    description: 'Session-Expires offered to carriers and the largest interval accepted from callers (a smaller one is kept); a leg not refreshed within its interval is ended with reason "Session timeout".',
     note: 'Minimum 90 s is RFC 4028\'s Min-SE floor.' },
-  { name: 'SS_SIP_SESSION_UPDATE_SEGMENT', type: 'int', default: 2, min: 2, max: 10, area: 'session-timer', status: 'planned',
+  { name: 'SS_SIP_SESSION_UPDATE_SEGMENT', type: 'int', default: 2, min: 2, max: 10, area: 'session-timer', status: 'used',
     description: 'Refresh every TTL / segment (600 / 2 = every 300 s).' },
-  { name: 'SS_SIP_SESSION_TIMEOUT_EARLY_HANGUP', type: 'int', default: 0, min: 0, max: 3600, unit: 's', area: 'session-timer', status: 'planned',
-    description: 'Hang up this long before the session would expire when no refresh came.' },
-  { name: 'SS_SIP_NO_TIMER_REINVITE_INTERVAL', type: 'int', default: 7200, min: 60, max: 86400, unit: 's', area: 'session-timer', status: 'planned',
-    description: 'For endpoints without session-timer support: re-INVITE at this interval to check the call is still alive.' },
+  { name: 'SS_SIP_SESSION_TIMEOUT_EARLY_HANGUP', type: 'int', default: 0, min: 0, max: 3600, unit: 's', area: 'session-timer', status: 'used',
+    description: 'Where the peer refreshes: hang up this long before its session would expire when no refresh came (0 = at expiry).' },
+  { name: 'SS_SIP_NO_TIMER_REINVITE_INTERVAL', type: 'int', default: 7200, min: 60, max: 86400, unit: 's', area: 'session-timer', status: 'used',
+    description: 'For a leg whose peer does not do session timers: a re-INVITE with the same SDP this often; 408, 481 or no answer ends the call with reason "Session timeout".' },
 
   // --- nat keep-alive for registered devices
   { name: 'SS_SIP_NAT_KEEP_ALIVE_MESSAGE', type: 'string', default: 'HELLO', maxLength: 256, area: 'nat', status: 'planned',

@@ -104,7 +104,7 @@ test('enum spellings are the reference\'s', () => {
 test('only the parameters something reads are marked used', () => {
   const used = PARAM_DEFS.filter((d) => d.status === 'used').map((d) => d.name).sort();
   assert.deepEqual(used, [
-    'SS_MAX_CALL_DURATION', 'SS_SIP_RESEND_INTERVAL', 'SS_SIP_TIMEOUT_INVITE', 'SS_SIP_TIMEOUT_RINGING',
+    'SS_MAX_CALL_DURATION', 'SS_SIP_RESEND_INTERVAL', 'SS_SIP_SESSION_TTL', 'SS_SIP_SESSION_UPDATE_SEGMENT', 'SS_SIP_SESSION_TIMEOUT_EARLY_HANGUP', 'SS_SIP_NO_TIMER_REINVITE_INTERVAL', 'SS_SIP_TIMEOUT_INVITE', 'SS_SIP_TIMEOUT_RINGING',
     'SS_SIP_TIMEOUT_SESSION_PROGRESS', 'SS_SIP_TIMEOUT_SESSION_PROGRESS_SDP', 'SS_SIP_TIMEOUT_TRYING',
     // routing and quality (src/routing, src/call/network-policy.ts)
     'SS_GATEWAYASRROUTESORTCONFIG', 'SS_GATEWAYFEERATEROUTESORTCONFIG', 'SS_GATEWAY_FEE_RATE_ROUTE_BEFORE_ASR', 'SS_GATEWAY_SWITCH_LIMIT',
