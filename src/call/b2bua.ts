@@ -171,7 +171,7 @@ export class B2bua implements TransactionUser {
       stx.respond(482);
       return;
     }
-    if (tooSmall(req)) {
+    if (ingress.sessionTimer !== false && tooSmall(req)) {
       // RFC 4028 §8.1: a session interval under our minimum is refused, naming the minimum.
       stx.respond(422, { headers: [['Min-SE', String(MIN_SE)]] });
       return;

@@ -187,8 +187,10 @@ export class Call implements ClientHandler {
       routes: [],
       maxForwards: mf,
       contact: this.b2b.contactFor(local, gw.transport),
-      // Session timer offered to every carrier (RFC 4028 §7.1); the carrier picks the refresher.
-      headers: [['Allow', ALLOW], ['Supported', 'timer'], ['Session-Expires', String(this.rec.params.num('SS_SIP_SESSION_TTL'))], ['Min-SE', String(MIN_SE)]],
+      // Session timer offered to the carrier (RFC 4028 §7.1) unless it is off for it; the carrier picks the refresher.
+      headers: gw.sessionTimer === false
+        ? [['Allow', ALLOW]]
+        : [['Allow', ALLOW], ['Supported', 'timer'], ['Session-Expires', String(this.rec.params.num('SS_SIP_SESSION_TTL'))], ['Min-SE', String(MIN_SE)]],
       contentType: ct,
       body: req.body.length > 0 ? req.body : undefined,
     };
@@ -351,9 +353,10 @@ export class Call implements ClientHandler {
     // Session timers, each leg on its own terms (RFC 4028 §7.2 for the carrier's, §9 for the caller's).
     const a = this.a;
     const req = this.inviteTx.req;
-    b.session = uacTerms(resp);
+    // A gateway with session timers off: no terms on that leg, so no refreshes, expiries or checks.
+    b.session = this.#attempt?.gateway.sessionTimer === false ? null : uacTerms(resp);
     b.peerAllowsUpdate = allows(resp, 'UPDATE');
-    a.session = uasTerms(req, this.rec.params.num('SS_SIP_SESSION_TTL'), null);
+    a.session = this.rec.ingress.sessionTimer === false ? null : uasTerms(req, this.rec.params.num('SS_SIP_SESSION_TTL'), null);
     a.peerAllowsUpdate = allows(req, 'UPDATE');
     if (hasSdp) a.lastSdp = { contentType: resp.header('content-type'), body: Buffer.from(resp.body) };
     const headers: Array<[string, string]> = [['Allow', ALLOW]];
@@ -544,7 +547,7 @@ export class Call implements ClientHandler {
       tx.respond(491);
       return;
     }
-    if (refresh && tooSmall(req)) {
+    if (refresh && leg.session && tooSmall(req)) {
       tx.respond(422, { headers: [['Min-SE', String(MIN_SE)]] });
       return;
     }
@@ -594,9 +597,11 @@ export class Call implements ClientHandler {
       // the other's on the terms its 2xx gave.
       if (relayLeg.session && relayLeg.session.interval > 0) relayLeg.session = uacTerms(resp);
       this.#armSession(relayLeg);
-      ownLeg.session = uasTerms(stx.req, this.rec.params.num('SS_SIP_SESSION_TTL'), ownLeg.session);
-      responseHeaders(ownLeg.session, headers);
-      this.#armSession(ownLeg);
+      if (ownLeg.session) {
+        ownLeg.session = uasTerms(stx.req, this.rec.params.num('SS_SIP_SESSION_TTL'), ownLeg.session);
+        responseHeaders(ownLeg.session, headers);
+        this.#armSession(ownLeg);
+      }
     }
     stx.respond(status, {
       reason: resp.reason || undefined,

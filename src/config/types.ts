@@ -42,6 +42,8 @@ export interface MappingGateway {
   readonly remoteIps: readonly string[];
   readonly account: string;
   readonly locked: boolean;
+  /** RFC 4028 session timers on the caller's leg (absent = on). */
+  readonly sessionTimer?: boolean;
   /** Max concurrent calls; 0 = unlimited. */
   readonly capacity: number;
   /** Max new calls per second; 0 = unlimited. */
@@ -115,6 +117,8 @@ export interface RoutingGateway {
   readonly callerRules: readonly DialRule[];
   /** OPTIONS probe interval in seconds; 0 = no probing (the gateway counts as up). */
   readonly probeSeconds: number;
+  /** RFC 4028 session timers on the carrier's leg (absent = on). */
+  readonly sessionTimer?: boolean;
   /** Per-gateway timeouts in seconds; 0 = use the SS_SIP_TIMEOUT_* parameter. */
   readonly timeouts: {
     readonly invite: number;

@@ -11,6 +11,7 @@ import type { CallRecord } from '../../src/call/index.js';
 const SW = '127.0.0.101';
 const CALLER = '127.0.0.102';
 const CARRIER = '127.0.0.103';
+const CALLER_OFF = '127.0.0.104';
 let sw: RunningSwitch;
 const uas: Ua[] = [];
 let nextPort = 5070;
@@ -56,6 +57,7 @@ before(async () => {
     else if (rq.method !== 'ACK') u.respond(rq, 200, 'OK');
   });
   carriers.silentRefresher = carrier(SE_UAS);
+  carriers.off = carrier(SE_UAS);
   let firstMinSe = true;
   carriers.minSe = ua(CARRIER, (rq, u) => {
     if (rq.method === 'INVITE' && firstMinSe) {
@@ -69,8 +71,8 @@ before(async () => {
   names.forEach((n, i) => (PREFIX[n] = `3${i}`));
   sw = await startSwitch({
     ip: SW, port: 5060,
-    customers: [{ name: 'cust', ips: [CALLER] }],
-    carriers: names.map((n) => ({ name: n, address: CARRIER, port: carriers[n]!.port, prefixes: [PREFIX[n]!] })),
+    customers: [{ name: 'cust', ips: [CALLER] }, { name: 'no-timers', ips: [CALLER_OFF], sessionTimer: false }],
+    carriers: names.map((n) => ({ name: n, address: CARRIER, port: carriers[n]!.port, prefixes: [PREFIX[n]!], ...(n === 'off' ? { sessionTimer: false } : {}) })),
     params: {
       SS_SIP_SESSION_TTL: 90, SS_SIP_SESSION_UPDATE_SEGMENT: 10, SS_SIP_SESSION_TIMEOUT_EARLY_HANGUP: 85,
       SS_SIP_NO_TIMER_REINVITE_INTERVAL: 60, SS_SIP_RESEND_INTERVAL: '0.5,0.5',
@@ -229,6 +231,25 @@ describe('session timers', { concurrency: true }, () => {
     const rec = await ended(inv.headers['call-id'], 5000);
     assert.equal(rec.endReason, 'normal-clearing');
     assert.equal(rec.attempts.length, 1, 'one attempt, not a failover');
+  });
+
+  test('session timers off on both gateways: the INVITE offers none, the 200 carries none, and nothing expires or is checked', async () => {
+    const caller = ua(CALLER_OFF, (rq, u) => { if (rq.method !== 'ACK') u.respond(rq, 200, 'OK'); });
+    const callee = `${PREFIX.off}0001`;
+    // The caller would refresh itself and the carrier says it refreshes: neither does, and neither leg is hung up.
+    const { inv, ok } = await placeCall(caller, callee, { supported: 'timer', 'session-expires': '90;refresher=uac' });
+    assert.equal(ok.headers['session-expires'], undefined);
+    assert.equal(ok.headers.require, undefined);
+    const c = carriers.off!;
+    const bInv = bLegOf(c, callee);
+    assert.equal(bInv.headers['session-expires'], undefined);
+    assert.equal(bInv.headers['min-se'], undefined);
+    assert.doesNotMatch(String(bInv.headers.supported ?? ''), /timer/);
+    await new Promise((r) => setTimeout(r, 7000));
+    assert.equal(sw.ended.find((r) => r.callerCallId === inv.headers['call-id']), undefined, 'still up after both 5 s expiries');
+    assert.equal(c.received.filter((r) => r.method !== 'INVITE' && r.method !== 'ACK' && r.headers['call-id'] === bInv.headers['call-id']).length, 0);
+    caller.send(inDialog('BYE', inv, ok, 2));
+    assert.equal((await ended(inv.headers['call-id'], 5000)).endReason, 'normal-clearing');
   });
 
   test('a caller offering less than 90 s gets 422 with Min-SE: 90 and nothing is routed', async () => {

@@ -15,6 +15,7 @@ export interface TestCarrier {
   transport?: 'udp' | 'tcp';
   /** The switch's own address the calls to this carrier leave from. */
   localIp?: string;
+  sessionTimer?: boolean;
   timeouts?: Partial<Record<'invite' | 'trying' | 'sessionProgress' | 'sessionProgressSdp' | 'ringing', number>>;
 }
 
@@ -24,7 +25,7 @@ export interface TestNetwork {
   transports?: Array<'udp' | 'tcp'>;
   /** More listen addresses after the first (a server owning several local IPs). */
   moreListen?: Array<{ ip: string; port: number; transports: Array<'udp' | 'tcp'> }>;
-  customers: Array<{ name: string; ips: string[] }>;
+  customers: Array<{ name: string; ips: string[]; sessionTimer?: boolean }>;
   carriers: TestCarrier[];
   params?: Record<string, unknown>;
   drainSeconds?: number;
@@ -46,10 +47,10 @@ export function writeConfig(n: TestNetwork): string {
   writeFileSync(join(dir, 'params.yaml'), stringify(n.params ?? {}) || '{}\n');
   writeFileSync(join(dir, 'network.yaml'), stringify({
     accounts: [{ id: 'acc', name: 'test', prepaid: false, balance: '100.00' }],
-    mappingGateways: n.customers.map((c) => ({ name: c.name, remoteIps: c.ips, account: 'acc' })),
+    mappingGateways: n.customers.map((c) => ({ name: c.name, remoteIps: c.ips, account: 'acc', ...(c.sessionTimer === false ? { sessionTimer: false } : {}) })),
     routingGateways: n.carriers.map((c, i) => ({
       name: c.name, id: i + 1, address: c.address, port: c.port, transport: c.transport ?? 'udp',
-      prefixes: c.prefixes ?? ['*'], priority: c.priority ?? i + 1, ...(c.localIp ? { localIp: c.localIp } : {}),
+      prefixes: c.prefixes ?? ['*'], priority: c.priority ?? i + 1, ...(c.localIp ? { localIp: c.localIp } : {}), ...(c.sessionTimer === false ? { sessionTimer: false } : {}),
       timeouts: { invite: 0, trying: 0, sessionProgress: 0, sessionProgressSdp: 0, ringing: 0, ...(c.timeouts ?? {}) },
     })),
   }));
