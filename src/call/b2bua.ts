@@ -25,6 +25,8 @@ export interface CallCounters {
   failed: number;
   forbidden: number;
   active: number;
+  /** Session refreshes and liveness re-INVITEs the switch sent, by outcome (RFC 4028). */
+  refreshes: { ok: number; refused: number; gone: number };
 }
 
 let flowCounter = 0;
@@ -38,7 +40,7 @@ export class B2bua implements TransactionUser {
   readonly tx: TransactionLayer;
   readonly transport: TransportLayer;
   readonly wheel: TimerWheel;
-  readonly counters: CallCounters = { attempts: 0, answered: 0, failed: 0, forbidden: 0, active: 0 };
+  readonly counters: CallCounters = { attempts: 0, answered: 0, failed: 0, forbidden: 0, active: 0, refreshes: { ok: 0, refused: 0, gone: 0 } };
   readonly log = log;
   policy: CallPolicy;
   /** The parameter set new calls take (a live change replaces it; calls keep theirs). */

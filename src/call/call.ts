@@ -305,6 +305,7 @@ export class Call implements ClientHandler {
 
   onTimeout(tx: ClientTransaction, transportError: boolean): void {
     if (this.#refreshes.delete(tx)) {
+      this.b2b.counters.refreshes.gone++;
       // RFC 4028 §10: a refresh that times out ends the session.
       this.hangup('session-timeout', `session refresh (${tx.req.method}) got no answer`);
       return;
@@ -453,15 +454,18 @@ export class Call implements ClientHandler {
     const t = leg.session;
     if (this.state !== CallState.Answered || !t) return;
     if (status < 300) {
+      this.b2b.counters.refreshes.ok++;
       // A 2xx without Session-Expires ends session timing on this leg (RFC 4028 §7.2): liveness re-INVITEs then.
       if (t.interval > 0) leg.session = uacTerms(resp);
       this.#armSession(leg);
       return;
     }
     if (status === 408 || status === 481) {
+      this.b2b.counters.refreshes.gone++;
       this.hangup('session-timeout', `session refresh (${tx.req.method}) got ${status}`);
       return;
     }
+    this.b2b.counters.refreshes.refused++;
     if (status === 422 && resp.minSE > t.interval) {
       leg.session = { ...t, interval: resp.minSE };
       this.sessionTimerFired(leg);

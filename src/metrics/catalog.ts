@@ -50,6 +50,7 @@ export const METRIC_DEFS: readonly MetricDef[] = Object.freeze([
   { name: 'ssw_sip_parse_errors_total', type: 'counter', labels: [], help: 'Messages the parser refused (answered with 400 where possible).', source: 'switch.counters at scrape' },
   { name: 'ssw_sip_oversize_total', type: 'counter', labels: [], help: 'Messages over maxMessageBytes (513 or dropped).', source: 'transport.counters at scrape' },
   { name: 'ssw_sip_send_errors_total', type: 'counter', labels: [], help: 'Sends the operating system refused.', source: 'transport.counters at scrape' },
+  { name: 'ssw_session_refreshes_total', type: 'counter', labels: ['outcome'], help: 'Session refreshes (RFC 4028) and liveness re-INVITEs the switch sent, by outcome: ok (2xx), refused (another final answer: retried), gone (408, 481 or no answer: the call was ended).', source: 'b2bua.counters.refreshes at scrape' },
   { name: 'ssw_sip_refused_sources_total', type: 'counter', labels: [], help: 'INVITEs from unknown sources, refused with 403.', source: 'b2bua.counters.forbidden at scrape' },
   { name: 'ssw_sip_transaction_timeouts_total', type: 'counter', labels: [], help: 'Client transactions that got no response (Timer B/F).', source: 'tx.counters at scrape' },
   { name: 'ssw_sip_stray_responses_total', type: 'counter', labels: [], help: 'Responses matching no transaction.', source: 'tx.counters at scrape' },

@@ -164,6 +164,9 @@ export class SswMetrics {
       ssw_phone_registered: () => gauge('ssw_phone_registered').set(sw.phones?.registrar.stats.phones ?? 0),
       ssw_phone_contacts: () => gauge('ssw_phone_contacts').set(sw.phones?.registrar.stats.bindings ?? 0),
       ssw_call_started_total: () => this.#sync('ssw_call_started_total', {}, sw.b2bua.counters.attempts),
+      ssw_session_refreshes_total: () => {
+        for (const [outcome, n] of Object.entries(sw.b2bua.counters.refreshes)) this.#sync('ssw_session_refreshes_total', { outcome }, n);
+      },
       ssw_gateway_up: () => {
         const g = gauge('ssw_gateway_up');
         g.reset();

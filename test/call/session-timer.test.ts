@@ -287,3 +287,10 @@ describe('session timers', { concurrency: true }, () => {
     await c.waitRequest((r) => r.method === 'BYE' && r.headers['call-id'] === bInv.headers['call-id'], 3000);
   });
 });
+
+test('refreshes the switch sent are counted by outcome (ssw_session_refreshes_total)', () => {
+  const r = sw.sw.b2bua.counters.refreshes;
+  // An UPDATE and a re-INVITE answered 200; an UPDATE and a liveness re-INVITE answered 481 (each ended its call).
+  assert.ok(r.ok >= 2, `ok ${r.ok}`);
+  assert.ok(r.gone >= 2, `gone ${r.gone}`);
+});
