@@ -47,6 +47,8 @@ export class Leg {
   sessionTimer: Timer | null = null;
   /** Monotonic ms when this leg's session expires unless refreshed (0: no session timer). */
   expiresMono = 0;
+  /** The call the leg belongs to (its session timer's owner). */
+  call: Call | null = null;
 
   constructor(side: 'a' | 'b') {
     this.side = side;
@@ -102,8 +104,8 @@ export class Call implements ClientHandler {
   #pendingAck: PendingAck | null = null;
   /** In-dialog server transactions waiting for the other leg's answer, by client transaction. */
   #relays = new Map<ClientTransaction, ServerTransaction>();
-  /** Session refreshes (or liveness re-INVITEs) the switch sent, by client transaction. */
-  #refreshes = new Map<ClientTransaction, Leg>();
+  /** Session refreshes (or liveness re-INVITEs) the switch sent, by client transaction (made at the first). */
+  #refreshes: Map<ClientTransaction, Leg> | null = null;
   /** The carrier INVITE of the current attempt (resent once with a larger interval after a 422). */
   #bInvite: OutRequest | null = null;
   #retried422 = false;
@@ -119,6 +121,7 @@ export class Call implements ClientHandler {
     this.inviteTx = tx;
     const req = tx.req;
     const a = this.a;
+    a.call = this;
     a.callId = req.callId;
     a.remoteTag = req.from.tag;
     a.localTag = newTag();
@@ -163,6 +166,7 @@ export class Call implements ClientHandler {
     const local = this.b2b.transport.localFor(gw.localIp || undefined);
     const dest: Peer = { transport: gw.transport, address: gw.address, port: gw.port };
     const b = new Leg('b');
+    b.call = this;
     b.callId = newCallId(local.ip);
     b.localTag = newTag();
     b.local = local;
@@ -194,7 +198,9 @@ export class Call implements ClientHandler {
       contentType: ct,
       body: req.body.length > 0 ? req.body : undefined,
     };
-    if (req.body.length > 0) b.lastSdp = { contentType: ct, body: Buffer.from(req.body) };
+    // The INVITE stays with the call anyway (inviteTx): its body is kept by reference (message
+    // buffers are never written again once parsed).
+    if (req.body.length > 0) b.lastSdp = { contentType: ct, body: req.body };
     this.#bInvite = invite;
     this.#retried422 = false;
     const attempt: Attempt = { gateway: gw, callee: nums.callee, caller: nums.caller, callId: b.callId, startMono: monotonicMs(), firstProvisionalMono: -1, status: 0, provisional: 0, sdpSeen: false };
@@ -245,7 +251,7 @@ export class Call implements ClientHandler {
   // ---- responses on the B leg (ClientHandler) ----
 
   onResponse(tx: ClientTransaction, resp: SipMessage): void {
-    const refreshed = this.#refreshes.get(tx);
+    const refreshed = this.#refreshes?.get(tx);
     if (refreshed) {
       this.#onRefreshResponse(tx, refreshed, resp);
       return;
@@ -304,7 +310,7 @@ export class Call implements ClientHandler {
   }
 
   onTimeout(tx: ClientTransaction, transportError: boolean): void {
-    if (this.#refreshes.delete(tx)) {
+    if (this.#refreshes?.delete(tx)) {
       this.b2b.counters.refreshes.gone++;
       // RFC 4028 §10: a refresh that times out ends the session.
       this.hangup('session-timeout', `session refresh (${tx.req.method}) got no answer`);
@@ -335,6 +341,7 @@ export class Call implements ClientHandler {
       return;
     }
     this.state = CallState.Answered;
+    this.#bInvite = null;
     this.rec.answerWall = wallClockMs();
     this.rec.answerMono = monotonicMs();
     this.rec.calleeSipCode = resp.status;
@@ -411,7 +418,7 @@ export class Call implements ClientHandler {
           : Math.max(1000, (t.interval - p.num('SS_SIP_SESSION_TIMEOUT_EARLY_HANGUP')) * 1000);
       }
     }
-    leg.sessionTimer = this.b2b.wheel.schedule(delayMs, onSessionTimer, { call: this, leg });
+    leg.sessionTimer = this.b2b.wheel.schedule(delayMs, onSessionTimer, leg);
   }
 
   /** A leg's session timer fired: refresh it, or end the call when the peer did not refresh in time. */
@@ -442,13 +449,13 @@ export class Call implements ClientHandler {
       : leg.request(this.b2b, 'INVITE', headers, leg.lastSdp!.contentType, leg.lastSdp!.body);
     const ctx = this.b2b.tx.sendRequest(out, leg.dest, leg.local, this);
     ctx.owner = this;
-    this.#refreshes.set(ctx, leg);
+    (this.#refreshes ??= new Map()).set(ctx, leg);
   }
 
   #onRefreshResponse(tx: ClientTransaction, leg: Leg, resp: SipMessage): void {
     const status = resp.status;
     if (status < 200) return;
-    this.#refreshes.delete(tx);
+    this.#refreshes?.delete(tx);
     const isInvite = tx.req.method === 'INVITE';
     if (status < 300 && isInvite) this.b2b.sendAck(leg, resp.cseq, undefined, undefined);
     const t = leg.session;
@@ -484,13 +491,13 @@ export class Call implements ClientHandler {
 
   /** An offer/answer or refresh in progress on the leg (ours, or one we relay to or from it). */
   #busy(leg: Leg): boolean {
-    for (const c of this.#refreshes.keys()) if (c.req.callId === leg.callId) return true;
+    if (this.#refreshes) for (const c of this.#refreshes.keys()) if (c.req.callId === leg.callId) return true;
     for (const [c, s] of this.#relays) if (c.req.callId === leg.callId || s.req.callId === leg.callId) return true;
     return false;
   }
 
   #refreshInviteOn(leg: Leg | null): boolean {
-    if (!leg) return false;
+    if (!leg || !this.#refreshes) return false;
     for (const c of this.#refreshes.keys()) if (c.req.method === 'INVITE' && c.req.callId === leg.callId) return true;
     return false;
   }
@@ -553,6 +560,17 @@ export class Call implements ClientHandler {
     }
     if (refresh && leg.session && tooSmall(req)) {
       tx.respond(422, { headers: [['Min-SE', String(MIN_SE)]] });
+      return;
+    }
+    if (req.method === 'UPDATE' && req.body.length === 0 && leg.session && this.state === CallState.Answered) {
+      // A refresh of this leg's session alone (no offer): answered here, not relayed. The other leg
+      // keeps its own timer, and a carrier without UPDATE cannot fail a caller's refresh.
+      leg.session = uasTerms(req, this.rec.params.num('SS_SIP_SESSION_TTL'), leg.session);
+      if (req.contact) leg.remoteTarget = req.contact.uri; // a target refresh (RFC 3311 §5.2)
+      const rh: Array<[string, string]> = [];
+      responseHeaders(leg.session, rh);
+      tx.respond(200, { headers: rh, contact: this.b2b.contactFor(leg.local, leg.dest.transport) });
+      this.#armSession(leg);
       return;
     }
     const headers: Array<[string, string]> = [];
@@ -742,8 +760,8 @@ function onPhaseTimeout(c: Call): void {
   c.phaseTimeout();
 }
 
-function onSessionTimer(x: { call: Call; leg: Leg }): void {
-  x.call.sessionTimerFired(x.leg);
+function onSessionTimer(leg: Leg): void {
+  leg.call?.sessionTimerFired(leg);
 }
 export const GATEWAY_CAP_TEXT = 'Gateway max call duration';
 

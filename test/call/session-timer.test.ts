@@ -133,29 +133,40 @@ describe('session timers', { concurrency: true }, () => {
     assert.match(rec.endReasonText, /caller/);
   });
 
-  test('the caller refreshes by UPDATE every 3 s: the call outlives the expiry, each refresh is relayed and refreshes the carrier\'s session too', async () => {
+  test('a caller\'s re-INVITE is relayed and refreshes both legs; its body-less UPDATE refreshes its own leg only and is answered by the switch', async () => {
     const caller = ua(CALLER, (rq, u) => { if (rq.method !== 'ACK') u.respond(rq, 200, 'OK'); });
     const callee = `${PREFIX.uasRefresher}0001`;
-    const { inv, ok } = await placeCall(caller, callee, { supported: 'timer', 'session-expires': '90;refresher=uac' });
+    const { inv, ok, at } = await placeCall(caller, callee, { supported: 'timer', 'session-expires': '90;refresher=uac' });
     const c = carriers.uasRefresher!;
     const bInv = bLegOf(c, callee);
-    // Both legs would expire after 5 s; refresh at 3, 6 and 9 s.
-    for (let i = 0; i < 3; i++) {
-      await new Promise((r) => setTimeout(r, 3000));
-      const upd = inDialog('UPDATE', inv, ok, 2 + i);
-      upd.headers.supported = 'timer';
-      upd.headers['session-expires'] = '90;refresher=uac';
-      const rs = await new Promise<SipMsg>((r) => caller.send(upd, r));
-      assert.equal(rs.status, 200);
-      assert.equal(rs.headers['session-expires'], '90;refresher=uac');
-    }
-    const relayed = c.received.filter((r) => r.method === 'UPDATE' && r.headers['call-id'] === bInv.headers['call-id']);
-    assert.equal(relayed.length, 3);
-    assert.equal(relayed[0].headers['session-expires'], '90;refresher=uas', 'on the carrier\'s own terms: it refreshes');
-    assert.equal(sw.ended.find((r) => r.callerCallId === inv.headers['call-id']), undefined, 'still up after 9 s');
-    caller.send(inDialog('BYE', inv, ok, 10));
-    const rec = await ended(inv.headers['call-id'], 5000);
-    assert.equal(rec.endReason, 'normal-clearing');
+    // Both legs would expire 5 s after the answer. At 3 s a re-INVITE: relayed, both legs refreshed.
+    await new Promise((r) => setTimeout(r, 3000));
+    const re = inDialog('INVITE', inv, ok, 2, SDP_A.replace('40000', '40004'));
+    re.headers.supported = 'timer';
+    re.headers['session-expires'] = '90;refresher=uac';
+    const reRs = await new Promise<SipMsg>((r) => caller.send(re, (rs) => { if (rs.status >= 200) r(rs); }));
+    assert.equal(reRs.status, 200);
+    assert.equal(reRs.headers['session-expires'], '90;refresher=uac', 'the caller\'s terms in its answer');
+    caller.send({ ...ackFor(inv, reRs), headers: { ...ackFor(inv, reRs).headers, cseq: { method: 'ACK', seq: 2 } } });
+    const bRe = c.received.find((r) => r.method === 'INVITE' && r.headers['call-id'] === bInv.headers['call-id'] && r.headers.to.params?.tag);
+    assert.ok(bRe, 'the re-INVITE reached the carrier');
+    assert.equal(bRe.headers['session-expires'], '90;refresher=uas', 'on the carrier\'s own terms: it refreshes');
+    // At 6 s a body-less UPDATE: the caller's leg is refreshed, the carrier sees nothing.
+    await new Promise((r) => setTimeout(r, 3000));
+    const upd = inDialog('UPDATE', inv, ok, 3);
+    upd.headers.supported = 'timer';
+    upd.headers['session-expires'] = '90;refresher=uac';
+    const updRs = await new Promise<SipMsg>((r) => caller.send(upd, r));
+    assert.equal(updRs.status, 200);
+    assert.equal(updRs.headers['session-expires'], '90;refresher=uac');
+    // The carrier, the refresher of its leg, stays silent: its leg expires 5 s after the relayed
+    // re-INVITE refreshed it (~8 s), while the caller's leg would have lasted to ~11 s.
+    const rec = await ended(inv.headers['call-id'], 10_000);
+    assert.equal(rec.endReason, 'session-timeout');
+    assert.match(rec.endReasonText, /carrier/);
+    const after = rec.endWall - at;
+    assert.ok(after >= 7500 && after < 10_000, `ended ${after} ms after the answer (expected ~8,000)`);
+    assert.equal(c.received.filter((r) => r.method === 'UPDATE').length, 0, 'the UPDATE was not relayed');
   });
 
   test('a carrier that leaves the refreshing to the switch and allows UPDATE gets an UPDATE every TTL/SEGMENT, without a body', async () => {

@@ -73,6 +73,29 @@ async function until<T>(f: () => T | undefined, ms = 5000, what = 'condition'): 
   }
 }
 
+/** A response to a raw request text: its Via, From, To (plus `toTag`), Call-ID and CSeq echoed. */
+function rawResponse(req: string, status: string, toTag = '', tail = 'Content-Length: 0\r\n\r\n'): string {
+  const h = (n: string) => new RegExp(`^${n}: .*$`, 'mi').exec(req)![0].replace(/\r$/, '');
+  return `SIP/2.0 ${status}\r\n${h('Via')}\r\n${h('From')}\r\n${h('To')}${toTag ? `;tag=${toTag}` : ''}\r\n${h('Call-ID')}\r\n${h('CSeq')}\r\n${tail}`;
+}
+
+/** A caller over TCP: a socket listening on `listenPort` (the port its Via or Contact names) and a connection to the switch. */
+async function tcpCaller(listenPort: number, onRequest?: (text: string, s: net.Socket) => void) {
+  const listened: string[] = [];
+  const server = net.createServer((s) => s.on('data', (b) => {
+    const text = b.toString('latin1');
+    listened.push(text);
+    onRequest?.(text, s);
+  }));
+  await new Promise<void>((r) => server.listen(listenPort, TCP_CALLER, () => r()));
+  const client = net.connect({ host: SW, port: 5060, localAddress: TCP_CALLER });
+  const onConn: string[] = [];
+  client.on('data', (b) => onConn.push(b.toString('latin1')));
+  client.on('error', () => {});
+  await new Promise<void>((r) => client.once('connect', () => r()));
+  return { listened, onConn, client, close: () => { client.destroy(); server.close(); } };
+}
+
 test('a server owning two addresses answers on the one a request came to, and a carrier\'s localIp picks where its calls leave from', async () => {
   behave = answer('two');
   const raw = await rawSocket(CALLER);
@@ -217,16 +240,9 @@ test('TCP: once the caller closed its connection, the final response goes over a
     if (rq.method === 'INVITE') setTimeout(() => ua.respond(rq, 486, 'Busy Here', { toTag: 'tc' }), 400);
   };
   // The caller's listening port, named in its Via.
-  const listened: string[] = [];
-  const server = net.createServer((s) => s.on('data', (b) => listened.push(b.toString('latin1'))));
-  await new Promise<void>((r) => server.listen(5090, TCP_CALLER, () => r()));
+  const { listened, onConn, client, close } = await tcpCaller(5090);
   const id = uniq('tcp');
-  const client = net.connect({ host: SW, port: 5060, localAddress: TCP_CALLER });
-  const onConn: string[] = [];
-  client.on('data', (b) => onConn.push(b.toString('latin1')));
-  client.on('error', () => {});
   try {
-    await new Promise<void>((r) => client.once('connect', () => r()));
     client.write(inviteText({ via: `SIP/2.0/TCP ${TCP_CALLER}:5090;branch=z9hG4bK${id};rport`, callId: id, fromTag: id, callee: '4400005', to: SW, toPort: 5060, contact: `sip:1000@${TCP_CALLER}:5090;transport=tcp` }));
     await until(() => onConn.find((m) => statusOf(m) === 100), 3000, '100 Trying on the connection');
     client.destroy();
@@ -235,31 +251,16 @@ test('TCP: once the caller closed its connection, the final response goes over a
     assert.equal(onConn.filter((m) => statusOf(m) === 486).length, 0);
     await sw.nextEnded();
   } finally {
-    client.destroy();
-    server.close();
+    close();
   }
 });
 
 test('TCP: a request to a caller whose connection closed opens a new connection to the port its Contact names', async () => {
   behave = answer('tcb');
-  const listened: string[] = [];
-  const server = net.createServer((s) => s.on('data', (b) => {
-    const text = b.toString('latin1');
-    listened.push(text);
-    // Answer the BYE on the connection it came on.
-    if (text.startsWith('BYE ')) {
-      const hdr = (n: string) => new RegExp(`^${n}: .*$`, 'mi').exec(text)![0].replace(/\r$/, '');
-      s.write(`SIP/2.0 200 OK\r\n${hdr('Via')}\r\n${hdr('From')}\r\n${hdr('To')}\r\n${hdr('Call-ID')}\r\n${hdr('CSeq')}\r\nContent-Length: 0\r\n\r\n`);
-    }
-  }));
-  await new Promise<void>((r) => server.listen(5091, TCP_CALLER, () => r()));
+  // Answers the BYE on the connection it came on.
+  const { listened, onConn, client, close } = await tcpCaller(5091, (text, s) => { if (text.startsWith('BYE ')) s.write(rawResponse(text, '200 OK')); });
   const id = uniq('tcb');
-  const client = net.connect({ host: SW, port: 5060, localAddress: TCP_CALLER });
-  const onConn: string[] = [];
-  client.on('data', (b) => onConn.push(b.toString('latin1')));
-  client.on('error', () => {});
   try {
-    await new Promise<void>((r) => client.once('connect', () => r()));
     client.write(inviteText({ via: `SIP/2.0/TCP ${TCP_CALLER}:${client.localPort};branch=z9hG4bK${id};rport`, callId: id, fromTag: id, callee: '4400006', to: SW, toPort: 5060, contact: `sip:1000@${TCP_CALLER}:5091;transport=tcp` }));
     const ok = await until(() => onConn.join('').match(/^SIP\/2\.0 200[^]*?\r\n\r\n/m) ?? undefined, 3000, '200 on the connection');
     const toTag = /^To: .*;tag=([^;\r\n]+)/m.exec(ok[0])![1];
@@ -278,8 +279,7 @@ test('TCP: a request to a caller whose connection closed opens a new connection 
     const rec = await sw.nextEnded();
     assert.equal(rec.endReason, 'normal-clearing');
   } finally {
-    client.destroy();
-    server.close();
+    close();
   }
 });
 
@@ -293,15 +293,10 @@ test('a carrier that did not get our ACK resends its 200: each copy is ACKed aga
     const text = b.toString('latin1');
     if (text.startsWith('INVITE ')) {
       from = { address: ri.address, port: ri.port };
-      const h = (n: string) => new RegExp(`^${n}: .*$`, 'mi').exec(text)![0].replace(/\r$/, '');
-      okText = `SIP/2.0 200 OK\r\n${h('Via')}\r\n${h('From')}\r\n${h('To')};tag=rawc\r\n${h('Call-ID')}\r\n${h('CSeq')}\r\n` +
-        `Contact: <sip:c@${RAW_CARRIER}:5080>\r\nContent-Type: application/sdp\r\nContent-Length: ${SDP_B.length}\r\n\r\n${SDP_B}`;
+      okText = rawResponse(text, '200 OK', 'rawc', `Contact: <sip:c@${RAW_CARRIER}:5080>\r\nContent-Type: application/sdp\r\nContent-Length: ${SDP_B.length}\r\n\r\n${SDP_B}`);
       raw.send(okText, ri.port, ri.address);
     } else if (text.startsWith('ACK ')) acks.push(text);
-    else if (text.startsWith('BYE ')) {
-      const h = (n: string) => new RegExp(`^${n}: .*$`, 'mi').exec(text)![0].replace(/\r$/, '');
-      raw.send(`SIP/2.0 200 OK\r\n${h('Via')}\r\n${h('From')}\r\n${h('To')}\r\n${h('Call-ID')}\r\n${h('CSeq')}\r\nContent-Length: 0\r\n\r\n`, ri.port, ri.address);
-    }
+    else if (text.startsWith('BYE ')) raw.send(rawResponse(text, '200 OK'), ri.port, ri.address);
   });
   const caller = createUa(CALLER, 5073);
   try {

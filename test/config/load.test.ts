@@ -108,7 +108,7 @@ test('defaults fill every field a file leaves out; server.yaml and params.yaml a
   assert.deepEqual(g1, {
     name: 'up-1', id: 1, address: '198.51.100.1', port: 5060, transport: 'udp', localIp: '', prefixes: ['44', '1'],
     prefixStyle: 'continuation', prefixPriority: 0, priority: 0, weight: 1, groups: [], locked: false, capacity: 0, cps: 0, minCallSeconds: 0, maxCallSeconds: 0,
-    calleeRules: [], callerRules: [], probeSeconds: 0,
+    calleeRules: [], callerRules: [], probeSeconds: 0, sessionTimer: true,
     timeouts: { invite: 0, trying: 0, sessionProgress: 0, sessionProgressSdp: 0, ringing: 0 },
     account: '', requireRate: false, switchOnCodes: [], schedules: [],
   });
@@ -118,6 +118,7 @@ test('defaults fill every field a file leaves out; server.yaml and params.yaml a
     kind: 'customer', expiresAt: '', packages: [],
   });
   assert.deepEqual(c.network.mappingGateways[0]!.calleeRules, []);
+  assert.equal(c.network.mappingGateways[0]!.sessionTimer, true);
   // Empty files count as "nothing set".
   const e = loadConfig(dir({ server: '', params: '# nothing\n', network: GOOD_NETWORK }), { env: NO_ENV });
   assert.equal(e.server.udpMtu, 1300);

@@ -9,7 +9,7 @@ import dgram from 'node:dgram';
 import net from 'node:net';
 import { writeConfig } from '../helpers/switch.js';
 import { spawnSwitch, MAIN, ROOT } from '../helpers/process.js';
-import { createUa, invite, ackFor, inDialog, type SipMsg } from '../helpers/sip-ua.js';
+import { createUa, invite, ackFor, inDialog, answeringUa, type SipMsg } from '../helpers/sip-ua.js';
 import { rawExchange, rawInvite, statusOf } from '../helpers/raw.js';
 import { until } from '../helpers/sipp-net.js';
 import { openStore } from '../../src/store/index.js';
@@ -57,98 +57,92 @@ test('a port already taken stops start-up with a clear bind error', async () => 
   assert.match(r.stderr, /SSW_ERR_SIP_BIND.*127\.0\.0\.33:5060/);
 });
 
-test('SIGTERM drains: new calls get 503 with Retry-After, the active call finishes, then nothing is left listening', async () => {
-  const SW = '127.0.0.34';
-  const dir = writeConfig({ ip: SW, drainSeconds: 10, customers: [{ name: 'c', ips: ['127.0.0.35'] }], carriers: [{ name: 'k', address: '127.0.0.36', port: 5080 }] });
+/**
+ * A spawned switch on `sw` with one call answered through it (caller and carrier npm sip UAs), sent
+ * `signal`; returns what the shutdown tests look at. `close()` cleans up whatever happened.
+ */
+async function callThenSignal(sw: string, callerIp: string, carrierIp: string, drainSeconds: number, signal: NodeJS.Signals) {
+  const dir = writeConfig({ ip: sw, drainSeconds, customers: [{ name: 'c', ips: [callerIp] }], carriers: [{ name: 'k', address: carrierIp, port: 5080 }] });
   const proc = await spawnSwitch(dir);
-  const caller = createUa('127.0.0.35', 5070);
-  const carrier = createUa('127.0.0.36', 5080, (rq, ua) => {
-    if (rq.method === 'INVITE') ua.respond(rq, 200, 'OK', { toTag: 'dr', contact: `sip:k@${ua.address}:${ua.port}`, content: 'v=0\r\n' });
-    else if (rq.method !== 'ACK') ua.respond(rq, 200, 'OK');
-  });
-  try {
-    const inv = invite(caller, SW, 5060, '1001');
-    const ok = await new Promise<SipMsg>((resolve) => caller.send(inv, (rs) => { if (rs.status >= 200) resolve(rs); }));
-    assert.equal(ok.status, 200);
-    caller.send(ackFor(inv, ok));
-    proc.child.kill('SIGTERM');
-    await new Promise((r) => setTimeout(r, 300));
-    // A raw socket: the npm sip client would hide a 503 behind its own address search.
-    const got = await rawExchange('127.0.0.35', SW, 5060, rawInvite('127.0.0.35', SW, 5060, '1002'));
-    const refused = got.find((m) => statusOf(m) >= 200) ?? '';
-    assert.equal(statusOf(refused), 503);
-    assert.match(refused, /^Retry-After: 10\r$/m);
-    assert.match(refused, /^To: .*;tag=/m);
-    assert.equal(proc.child.exitCode, null, 'still running while a call is up');
-    caller.send(inDialog('BYE', inv, ok, 2));
-    const code = await proc.exited;
-    assert.equal(code, 0);
-    // Nothing left listening: the ports bind again.
-    const u = dgram.createSocket('udp4');
-    await new Promise<void>((resolve, reject) => { u.once('error', reject); u.bind(5060, SW, () => resolve()); });
-    u.close();
-    const s = net.createServer();
-    await new Promise<void>((resolve, reject) => { s.once('error', reject); s.listen(5060, SW, () => resolve()); });
-    s.close();
-  } finally {
+  const caller = createUa(callerIp, 5070);
+  const carrier = answeringUa(carrierIp);
+  const close = async () => {
     caller.stop();
     carrier.stop();
     await proc.stop('SIGKILL');
     rmSync(dir, { recursive: true, force: true });
-  }
-});
-
-test('SIGINT drains the same way; a call still up when drainSeconds run out is hung up with BYE on both legs before the exit', async () => {
-  const SW = '127.0.0.37';
-  const dir = writeConfig({ ip: SW, drainSeconds: 2, customers: [{ name: 'c', ips: ['127.0.0.38'] }], carriers: [{ name: 'k', address: '127.0.0.39', port: 5080 }] });
-  const proc = await spawnSwitch(dir);
-  const caller = createUa('127.0.0.38', 5070);
-  const carrier = createUa('127.0.0.39', 5080, (rq, ua) => {
-    if (rq.method === 'INVITE') ua.respond(rq, 200, 'OK', { toTag: 'si', contact: `sip:k@${ua.address}:${ua.port}`, content: 'v=0\r\n' });
-    else if (rq.method !== 'ACK') ua.respond(rq, 200, 'OK');
-  });
+  };
   try {
-    const inv = invite(caller, SW, 5060, '1001');
+    const inv = invite(caller, sw, 5060, '1001');
     const ok = await new Promise<SipMsg>((resolve) => caller.send(inv, (rs) => { if (rs.status >= 200) resolve(rs); }));
     assert.equal(ok.status, 200);
     caller.send(ackFor(inv, ok));
     const bInv = await carrier.waitRequest((r) => r.method === 'INVITE');
-    const t0 = Date.now();
-    proc.child.kill('SIGINT');
+    const signalled = Date.now();
+    proc.child.kill(signal);
     await new Promise((r) => setTimeout(r, 300));
-    const got = await rawExchange('127.0.0.38', SW, 5060, rawInvite('127.0.0.38', SW, 5060, '1002'));
+    // A raw socket: the npm sip client would hide a 503 behind its own address search.
+    const got = await rawExchange(callerIp, sw, 5060, rawInvite(callerIp, sw, 5060, '1002'));
     const refused = got.find((m) => statusOf(m) >= 200) ?? '';
     assert.equal(statusOf(refused), 503);
-    assert.match(refused, /^Retry-After: 2\r$/m);
+    assert.match(refused, new RegExp(`^Retry-After: ${drainSeconds}\\r$`, 'm'));
+    assert.match(refused, /^To: .*;tag=/m);
+    return { dir, proc, caller, carrier, inv, ok, bInv, signalled, close };
+  } catch (err) {
+    await close();
+    throw err;
+  }
+}
+
+/** Nothing left listening on sw:5060: UDP and TCP bind again. */
+async function portsFree(sw: string): Promise<void> {
+  const u = dgram.createSocket('udp4');
+  await new Promise<void>((resolve, reject) => { u.once('error', reject); u.bind(5060, sw, () => resolve()); });
+  u.close();
+  const s = net.createServer();
+  await new Promise<void>((resolve, reject) => { s.once('error', reject); s.listen(5060, sw, () => resolve()); });
+  s.close();
+}
+
+test('SIGTERM drains: new calls get 503 with Retry-After, the active call finishes, then nothing is left listening', async () => {
+  const t = await callThenSignal('127.0.0.34', '127.0.0.35', '127.0.0.36', 10, 'SIGTERM');
+  try {
+    assert.equal(t.proc.child.exitCode, null, 'still running while a call is up');
+    t.caller.send(inDialog('BYE', t.inv, t.ok, 2));
+    assert.equal(await t.proc.exited, 0);
+    await portsFree('127.0.0.34');
+  } finally {
+    await t.close();
+  }
+});
+
+test('SIGINT drains the same way; a call still up when drainSeconds run out is hung up with BYE on both legs before the exit', async () => {
+  const t = await callThenSignal('127.0.0.37', '127.0.0.38', '127.0.0.39', 2, 'SIGINT');
+  try {
     // Nobody hangs up: the drain deadline does, on both legs, and then the process exits 0.
-    const byeA = await caller.waitRequest((r) => r.method === 'BYE' && r.headers['call-id'] === inv.headers['call-id'], 6000);
-    const byeB = await carrier.waitRequest((r) => r.method === 'BYE' && r.headers['call-id'] === bInv.headers['call-id'], 6000);
-    assert.ok(byeA && byeB);
-    const waited = Date.now() - t0;
+    await t.caller.waitRequest((r) => r.method === 'BYE' && r.headers['call-id'] === t.inv.headers['call-id'], 6000);
+    await t.carrier.waitRequest((r) => r.method === 'BYE' && r.headers['call-id'] === t.bInv.headers['call-id'], 6000);
+    const waited = Date.now() - t.signalled;
     assert.ok(waited >= 1900, `the call was given the drain time (${waited} ms)`);
-    assert.equal(await proc.exited, 0);
-    const u = dgram.createSocket('udp4');
-    await new Promise<void>((resolve, reject) => { u.once('error', reject); u.bind(5060, SW, () => resolve()); });
-    u.close();
+    assert.equal(await t.proc.exited, 0);
+    await portsFree('127.0.0.37');
     // The hung-up call is in the store the process left behind (the INVITE refused while draining
     // never became a call: no CDR, like any refusal before ingress).
-    const store = await openStore(`sqlite:${join(dir, 'data', 'ssw.db')}`);
+    const store = await openStore(`sqlite:${join(t.dir, 'data', 'ssw.db')}`);
     try {
       const now = Date.now();
       const cdrs = await store.queryCdrs({ from: now - 86_400_000, to: now + 86_400_000, pageSize: 10 });
-      const drained = cdrs.rows.find((r) => r.callerCallId === inv.headers['call-id']);
+      const drained = cdrs.rows.find((r) => r.callerCallId === t.inv.headers['call-id']);
       assert.ok(drained, 'the drained call has its CDR');
       assert.equal(drained.callerSipCode, 200);
+      assert.equal(drained.endReason, 'shutdown');
       assert.ok(drained.holdTimeMs >= 1500, `hold time ${drained.holdTimeMs}`);
       assert.equal(cdrs.total, 1);
     } finally {
       await store.close();
     }
   } finally {
-    caller.stop();
-    carrier.stop();
-    await proc.stop('SIGKILL');
-    rmSync(dir, { recursive: true, force: true });
+    await t.close();
   }
 });
 
