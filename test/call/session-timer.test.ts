@@ -6,6 +6,7 @@ import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startSwitch, type RunningSwitch } from '../helpers/switch.js';
 import { createUa, invite, ackFor, inDialog, uniq, SDP_A, SDP_B, type Ua, type SipMsg } from '../helpers/sip-ua.js';
+import { waitFor } from '../helpers/wait.js';
 import type { CallRecord } from '../../src/call/index.js';
 
 const SW = '127.0.0.101';
@@ -85,16 +86,6 @@ after(async () => {
   await sw.stop();
 });
 
-async function until<T>(f: () => T | undefined | null | false, ms: number, what: string): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = f();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 /** Places a call from a caller UA; resolves with the INVITE, its 200 (ACKed) and when it was answered. */
 async function placeCall(caller: Ua, callee: string, extra: Record<string, unknown> = {}): Promise<{ inv: SipMsg; ok: SipMsg; at: number }> {
   const inv = invite(caller, SW, 5060, callee);
@@ -106,7 +97,7 @@ async function placeCall(caller: Ua, callee: string, extra: Record<string, unkno
 }
 
 function ended(callId: string, ms: number): Promise<CallRecord> {
-  return until(() => sw.ended.find((r) => r.callerCallId === callId), ms, `the end of call ${callId}`);
+  return waitFor(() => sw.ended.find((r) => r.callerCallId === callId), ms, `the end of call ${callId}`);
 }
 
 function bLegOf(c: Ua, callee: string): SipMsg {

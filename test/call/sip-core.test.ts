@@ -7,6 +7,7 @@ import dgram from 'node:dgram';
 import net from 'node:net';
 import { startSwitch, type RunningSwitch } from '../helpers/switch.js';
 import { createUa, invite, ackFor, inDialog, calleeRequest, uniq, SDP_B, type Ua, type SipMsg } from '../helpers/sip-ua.js';
+import { waitFor } from '../helpers/wait.js';
 import { statusOf } from '../helpers/raw.js';
 
 const SW = '127.0.0.95'; // first listen address: UDP and TCP on 5060
@@ -63,16 +64,6 @@ function inviteText(o: { via: string; callId: string; fromTag: string; callee: s
     `Contact: <${o.contact}>\r\nContent-Length: 0\r\n\r\n`;
 }
 
-async function until<T>(f: () => T | undefined, ms = 5000, what = 'condition'): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = f();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
 /** A response to a raw request text: its Via, From, To (plus `toTag`), Call-ID and CSeq echoed. */
 function rawResponse(req: string, status: string, toTag = '', tail = 'Content-Length: 0\r\n\r\n'): string {
   const h = (n: string) => new RegExp(`^${n}: .*$`, 'mi').exec(req)![0].replace(/\r$/, '');
@@ -102,7 +93,7 @@ test('a server owning two addresses answers on the one a request came to, and a 
   try {
     const id = uniq('two');
     raw.s.send(inviteText({ via: `SIP/2.0/UDP ${CALLER}:${raw.port};branch=z9hG4bK${id};rport`, callId: id, fromTag: id, callee: '5512345', to: SW2, toPort: 5062, contact: `sip:1000@${CALLER}:${raw.port}` }), 5062, SW2);
-    const ok = await until(() => raw.got.find((m) => statusOf(m.text) === 200), 5000, '200 from the second address');
+    const ok = await waitFor(() => raw.got.find((m) => statusOf(m.text) === 200), 5000, '200 from the second address');
     assert.deepEqual([ok.from, ok.fromPort], [SW2, 5062], 'answered from the address and port the INVITE came to');
     const trying = raw.got.find((m) => statusOf(m.text) === 100)!;
     assert.deepEqual([trying.from, trying.fromPort], [SW2, 5062]);
@@ -117,7 +108,7 @@ test('a server owning two addresses answers on the one a request came to, and a 
     raw.s.send(`ACK sip:x@${SW2}:5062 SIP/2.0\r\nVia: SIP/2.0/UDP ${CALLER}:${raw.port};branch=z9hG4bK${id}a;rport\r\nMax-Forwards: 70\r\n${dlg}CSeq: 1 ACK\r\nContent-Length: 0\r\n\r\n`, 5062, SW2);
     raw.s.send(`BYE sip:x@${SW2}:5062 SIP/2.0\r\nVia: SIP/2.0/UDP ${CALLER}:${raw.port};branch=z9hG4bK${id}b;rport\r\nMax-Forwards: 70\r\n${dlg}CSeq: 2 BYE\r\nContent-Length: 0\r\n\r\n`, 5062, SW2);
     await carrier.waitRequest((r) => r.method === 'BYE' && r.headers['call-id'] === bInv.headers['call-id']);
-    const byeOk = await until(() => raw.got.find((m) => statusOf(m.text) === 200 && /^CSeq: 2 BYE/m.test(m.text)), 5000, '200 to BYE');
+    const byeOk = await waitFor(() => raw.got.find((m) => statusOf(m.text) === 200 && /^CSeq: 2 BYE/m.test(m.text)), 5000, '200 to BYE');
     assert.equal(byeOk.from, SW2);
     const rec = await sw.nextEnded();
     assert.equal(rec.endReason, 'normal-clearing');
@@ -141,9 +132,9 @@ test('a merged request (same From tag, Call-ID and CSeq on another branch) gets 
     raw.s.send(inviteText({ ...base, via: `SIP/2.0/UDP ${CALLER}:${raw.port};branch=z9hG4bK${id}-1;rport` }), 5060, SW);
     // The same request forked upstream, arriving by a second path.
     raw.s.send(inviteText({ ...base, via: `SIP/2.0/UDP ${CALLER}:${raw.port};branch=z9hG4bK${id}-2;rport` }), 5060, SW);
-    const merged = await until(() => raw.got.find((m) => m.text.includes(`branch=z9hG4bK${id}-2`) && statusOf(m.text) >= 200), 3000, 'final on branch 2');
+    const merged = await waitFor(() => raw.got.find((m) => m.text.includes(`branch=z9hG4bK${id}-2`) && statusOf(m.text) >= 200), 3000, 'final on branch 2');
     assert.equal(statusOf(merged.text), 482);
-    const first = await until(() => raw.got.find((m) => m.text.includes(`branch=z9hG4bK${id}-1;`) && statusOf(m.text) >= 200), 5000, 'final on branch 1');
+    const first = await waitFor(() => raw.got.find((m) => m.text.includes(`branch=z9hG4bK${id}-1;`) && statusOf(m.text) >= 200), 5000, 'final on branch 1');
     assert.equal(statusOf(first.text), 486, 'the first INVITE reached the carrier and got its answer');
     assert.equal(invites, 1, 'the carrier saw one INVITE');
     assert.equal(raw.got.filter((m) => m.text.includes(`branch=z9hG4bK${id}-2`) && statusOf(m.text) === 100).length, 0, 'no 100 Trying for the merged one');
@@ -165,12 +156,12 @@ test('Max-Forwards: 0 is refused with 483 before routing; 1 reaches the carrier 
   try {
     const id = uniq('mf0');
     raw.s.send(inviteText({ via: `SIP/2.0/UDP ${CALLER}:${raw.port};branch=z9hG4bK${id};rport`, callId: id, fromTag: id, callee: '4400002', to: SW, toPort: 5060, maxForwards: 0, contact: `sip:1000@${CALLER}` }), 5060, SW);
-    const r0 = await until(() => raw.got.find((m) => m.text.includes(id) && statusOf(m.text) >= 200), 3000, '483');
+    const r0 = await waitFor(() => raw.got.find((m) => m.text.includes(id) && statusOf(m.text) >= 200), 3000, '483');
     assert.equal(statusOf(r0.text), 483);
     assert.equal(seen, null, 'nothing routed');
     const id1 = uniq('mf1');
     raw.s.send(inviteText({ via: `SIP/2.0/UDP ${CALLER}:${raw.port};branch=z9hG4bK${id1};rport`, callId: id1, fromTag: id1, callee: '4400003', to: SW, toPort: 5060, maxForwards: 1, contact: `sip:1000@${CALLER}` }), 5060, SW);
-    const r1 = await until(() => raw.got.find((m) => m.text.includes(id1) && statusOf(m.text) >= 200), 5000, 'final');
+    const r1 = await waitFor(() => raw.got.find((m) => m.text.includes(id1) && statusOf(m.text) >= 200), 5000, 'final');
     assert.equal(statusOf(r1.text), 486);
     assert.equal(Number((seen as SipMsg).headers['max-forwards']), 0);
     await sw.nextEnded();
@@ -184,7 +175,7 @@ test('a carrier that points back at the switch: the looped INVITE gets 482 and t
   try {
     const id = uniq('loop');
     raw.s.send(inviteText({ via: `SIP/2.0/UDP ${CALLER}:${raw.port};branch=z9hG4bK${id};rport`, callId: id, fromTag: id, callee: '7700001', to: SW, toPort: 5060, contact: `sip:1000@${CALLER}` }), 5060, SW);
-    const fin = await until(() => raw.got.find((m) => m.text.includes(id) && statusOf(m.text) >= 200), 5000, 'final');
+    const fin = await waitFor(() => raw.got.find((m) => m.text.includes(id) && statusOf(m.text) >= 200), 5000, 'final');
     assert.equal(statusOf(fin.text), 482);
     // Two calls took part (the caller's and the looped one); the looped one was refused, so no third.
     await new Promise((r) => setTimeout(r, 300));
@@ -244,9 +235,9 @@ test('TCP: once the caller closed its connection, the final response goes over a
   const id = uniq('tcp');
   try {
     client.write(inviteText({ via: `SIP/2.0/TCP ${TCP_CALLER}:5090;branch=z9hG4bK${id};rport`, callId: id, fromTag: id, callee: '4400005', to: SW, toPort: 5060, contact: `sip:1000@${TCP_CALLER}:5090;transport=tcp` }));
-    await until(() => onConn.find((m) => statusOf(m) === 100), 3000, '100 Trying on the connection');
+    await waitFor(() => onConn.find((m) => statusOf(m) === 100), 3000, '100 Trying on the connection');
     client.destroy();
-    const fin = await until(() => listened.join('').match(/^SIP\/2\.0 486[^]*?\r\n\r\n/m) ?? undefined, 5000, '486 on a new connection');
+    const fin = await waitFor(() => listened.join('').match(/^SIP\/2\.0 486[^]*?\r\n\r\n/m), 5000, '486 on a new connection');
     assert.match(fin[0], new RegExp(`^Call-ID: ${id}\\r$`, 'm'));
     assert.equal(onConn.filter((m) => statusOf(m) === 486).length, 0);
     await sw.nextEnded();
@@ -262,7 +253,7 @@ test('TCP: a request to a caller whose connection closed opens a new connection 
   const id = uniq('tcb');
   try {
     client.write(inviteText({ via: `SIP/2.0/TCP ${TCP_CALLER}:${client.localPort};branch=z9hG4bK${id};rport`, callId: id, fromTag: id, callee: '4400006', to: SW, toPort: 5060, contact: `sip:1000@${TCP_CALLER}:5091;transport=tcp` }));
-    const ok = await until(() => onConn.join('').match(/^SIP\/2\.0 200[^]*?\r\n\r\n/m) ?? undefined, 3000, '200 on the connection');
+    const ok = await waitFor(() => onConn.join('').match(/^SIP\/2\.0 200[^]*?\r\n\r\n/m), 3000, '200 on the connection');
     const toTag = /^To: .*;tag=([^;\r\n]+)/m.exec(ok[0])![1];
     client.write(`ACK sip:x@${SW}:5060;transport=tcp SIP/2.0\r\nVia: SIP/2.0/TCP ${TCP_CALLER}:${client.localPort};branch=z9hG4bK${id}a\r\nMax-Forwards: 70\r\n` +
       `From: <sip:1000@${CALLER}>;tag=${id}\r\nTo: <sip:4400006@${SW}>;tag=${toTag}\r\nCall-ID: ${id}\r\nCSeq: 1 ACK\r\nContent-Length: 0\r\n\r\n`);
@@ -273,7 +264,7 @@ test('TCP: a request to a caller whose connection closed opens a new connection 
     await new Promise((r) => setTimeout(r, 100));
     const byeRs = await new Promise<SipMsg>((r) => carrier.send(calleeRequest('BYE', bInv, 'tcb', 1), r));
     assert.equal(byeRs.status, 200);
-    const bye = await until(() => listened.find((m) => m.startsWith('BYE ')), 5000, 'BYE at the Contact port');
+    const bye = await waitFor(() => listened.find((m) => m.startsWith('BYE ')), 5000, 'BYE at the Contact port');
     assert.match(bye, new RegExp(`^Call-ID: ${id}\\r$`, 'm'));
     assert.match(bye, new RegExp(`^To: .*tag=${id}`, 'm'));
     const rec = await sw.nextEnded();
@@ -304,13 +295,13 @@ test('a carrier that did not get our ACK resends its 200: each copy is ACKed aga
     const ok = await new Promise<SipMsg>((resolve) => caller.send(inv, (rs) => { if (rs.status >= 200) resolve(rs); }));
     assert.equal(ok.status, 200);
     caller.send(ackFor(inv, ok));
-    await until(() => acks.length >= 1 || undefined, 3000, 'the first ACK');
+    await waitFor(() => acks.length >= 1, 3000, 'the first ACK');
     // Our ACK "was lost": the carrier sends its 200 twice more.
     for (let i = 0; i < 2; i++) {
       raw.send(okText, from!.port, from!.address);
       await new Promise((r) => setTimeout(r, 150));
     }
-    await until(() => acks.length >= 3 || undefined, 3000, 'an ACK for each 200');
+    await waitFor(() => acks.length >= 3, 3000, 'an ACK for each 200');
     assert.equal(acks.length, 3);
     assert.ok(acks.every((a) => /^CSeq: 1 ACK\r$/m.test(a) && /^To: .*;tag=rawc/m.test(a)));
     assert.equal([...sw.sw.b2bua.calls].filter((c) => c.rec.callerCallId === inv.headers['call-id']).length, 1);
