@@ -462,6 +462,7 @@ export class Call implements ClientHandler {
     if (this.state !== CallState.Answered || !t) return;
     if (status < 300) {
       this.b2b.counters.refreshes.ok++;
+      if (resp.contact) leg.remoteTarget = resp.contact.uri;
       // A 2xx without Session-Expires ends session timing on this leg (RFC 4028 §7.2): liveness re-INVITEs then.
       if (t.interval > 0) leg.session = uacTerms(resp);
       this.#armSession(leg);
@@ -554,9 +555,17 @@ export class Call implements ClientHandler {
       return;
     }
     const refresh = req.method === 'INVITE' || req.method === 'UPDATE';
-    if (req.method === 'INVITE' && (this.#relaysInviteOn(other) || this.#refreshInviteOn(leg) || this.#refreshInviteOn(other))) {
-      tx.respond(491);
-      return;
+    if (req.method === 'INVITE') {
+      // RFC 3261 §14.2: an INVITE of this peer's still unanswered: 500 with Retry-After.
+      if (this.#pendingFrom(leg)) {
+        tx.respond(500, { headers: [['Retry-After', String(1 + Math.floor(Math.random() * 5))]] });
+        return;
+      }
+      // Glare: an INVITE of ours in progress on this leg, or one we would cross on the other leg: 491.
+      if (this.#relaysInviteOn(leg) || this.#refreshInviteOn(leg) || this.#refreshInviteOn(other)) {
+        tx.respond(491);
+        return;
+      }
     }
     if (refresh && leg.session && tooSmall(req)) {
       tx.respond(422, { headers: [['Min-SE', String(MIN_SE)]] });
@@ -593,6 +602,12 @@ export class Call implements ClientHandler {
     return false;
   }
 
+  /** An INVITE from this leg's peer that the switch is still relaying (not answered yet). */
+  #pendingFrom(leg: Leg): boolean {
+    for (const stx of this.#relays.values()) if (stx.req.method === 'INVITE' && stx.req.callId === leg.callId) return true;
+    return false;
+  }
+
   #onInDialogResponse(ctx: ClientTransaction, resp: SipMessage): void {
     const stx = this.#relays.get(ctx);
     if (!stx) return;
@@ -617,6 +632,9 @@ export class Call implements ClientHandler {
     if (status >= 200 && status < 300 && (stx.req.method === 'INVITE' || stx.req.method === 'UPDATE') && ownLeg && this.state === CallState.Answered) {
       // A successful refresh of both legs' sessions: the requester's on the terms we answer with,
       // the other's on the terms its 2xx gave.
+      // Target refresh (RFC 3261 §12.2): each side's Contact in the request and its 2xx.
+      if (stx.req.contact) ownLeg.remoteTarget = stx.req.contact.uri;
+      if (resp.contact) relayLeg.remoteTarget = resp.contact.uri;
       if (relayLeg.session && relayLeg.session.interval > 0) relayLeg.session = uacTerms(resp);
       this.#armSession(relayLeg);
       if (ownLeg.session) {

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import dgram from 'node:dgram';
 import net from 'node:net';
 import { startSwitch, type RunningSwitch } from '../helpers/switch.js';
-import { createUa, invite, ackFor, inDialog, calleeRequest, uniq, SDP_B, type Ua, type SipMsg } from '../helpers/sip-ua.js';
+import { createUa, invite, ackFor, inDialog, calleeRequest, uniq, SDP_A, SDP_B, type Ua, type SipMsg } from '../helpers/sip-ua.js';
 import { waitFor } from '../helpers/wait.js';
 import { statusOf } from '../helpers/raw.js';
 
@@ -311,5 +311,43 @@ test('a carrier that did not get our ACK resends its 200: each copy is ACKed aga
   } finally {
     caller.stop();
     raw.close();
+  }
+});
+
+test('re-INVITE glare: the carrier\'s re-INVITE while the caller\'s is in progress gets 491, the caller\'s second gets 500 with Retry-After; the new Contact becomes the caller\'s target', async () => {
+  behave = (rq, ua) => {
+    if (rq.method === 'INVITE' && !rq.headers.to.params?.tag) ua.respond(rq, 200, 'OK', { toTag: 'gl', contact: `sip:c@${CARRIER}:5080`, content: SDP_B });
+    else if (rq.method === 'INVITE') setTimeout(() => ua.respond(rq, 200, 'OK', { contact: `sip:c@${CARRIER}:5080`, content: SDP_B }), 600);
+    else if (rq.method !== 'ACK') ua.respond(rq, 200, 'OK');
+  };
+  const caller = createUa(CALLER, 5074);
+  try {
+    const inv = invite(caller, SW, 5060, '4400007');
+    const ok = await new Promise<SipMsg>((resolve) => caller.send(inv, (rs) => { if (rs.status >= 200) resolve(rs); }));
+    caller.send(ackFor(inv, ok));
+    const bInv = await carrier.waitRequest((r) => r.method === 'INVITE' && r.uri.includes('4400007'));
+    // The caller moves its Contact in a re-INVITE (a target refresh).
+    const re = inDialog('INVITE', inv, ok, 2, SDP_A.replace('40000', '40006'));
+    re.headers.contact = [{ uri: `sip:1000@${CALLER}:5075` }];
+    const reRs = new Promise<SipMsg>((resolve) => caller.send(re, (rs) => { if (rs.status >= 200) resolve(rs); }));
+    await carrier.waitRequest((r) => r.method === 'INVITE' && r.headers['call-id'] === bInv.headers['call-id'] && r.headers.cseq.seq === 2);
+    const crossing = { ...calleeRequest('INVITE', bInv, 'gl', 1), content: SDP_B, headers: { ...calleeRequest('INVITE', bInv, 'gl', 1).headers, 'content-type': 'application/sdp', contact: [{ uri: `sip:c@${CARRIER}:5080` }] } };
+    const glare = await new Promise<SipMsg>((resolve) => carrier.send(crossing, (rs) => { if (rs.status >= 200) resolve(rs); }));
+    assert.equal(glare.status, 491);
+    const second = await new Promise<SipMsg>((resolve) => caller.send(inDialog('INVITE', inv, ok, 3, SDP_A), (rs) => { if (rs.status >= 200) resolve(rs); }));
+    assert.equal(second.status, 500);
+    assert.match(String(second.headers['retry-after']), /^\d+$/);
+    const first = await reRs;
+    assert.equal(first.status, 200);
+    caller.send({ ...ackFor(inv, first), headers: { ...ackFor(inv, first).headers, cseq: { method: 'ACK', seq: 2 } } });
+    // The carrier hangs up: the BYE to the caller is addressed to its new Contact.
+    const byeRs = await new Promise<SipMsg>((r) => carrier.send(calleeRequest('BYE', bInv, 'gl', 2), r));
+    assert.equal(byeRs.status, 200);
+    const bye = await caller.waitRequest((r) => r.method === 'BYE' && r.headers['call-id'] === inv.headers['call-id']);
+    assert.equal(bye.uri, `sip:1000@${CALLER}:5075`);
+    const rec = await sw.nextEnded();
+    assert.equal(rec.endReason, 'normal-clearing');
+  } finally {
+    caller.stop();
   }
 });
