@@ -49,10 +49,11 @@ export function tooSmall(req: SipMessage): boolean {
  * keeps them).
  */
 export function uasTerms(req: SipMessage, ttl: number, current: SessionTerms | null): SessionTerms {
-  const peerSupports = supportsTimer(req);
+  // A peer that said `timer` once on this dialog still does, even if a refresh forgets to say so.
+  const peerSupports = supportsTimer(req) || (current?.peerSupports ?? false);
   const se = req.sessionExpires;
   if (se < 0) {
-    if (current && current.interval > 0) return { ...current, peerSupports: peerSupports || current.peerSupports };
+    if (current && current.interval > 0) return { ...current, peerSupports };
     if (!peerSupports) return { interval: 0, weRefresh: true, peerSupports: false };
   }
   const floor = Math.max(MIN_SE, req.minSE);
