@@ -67,7 +67,7 @@ function groupRows(rows: readonly RateRow[]): RowGrouping {
  */
 export function packRateRows(rows: readonly RateRow[], grouping: RowGrouping = groupRows(rows), o: PackOptions = {}): PackedRates {
   const n = rows.length;
-  const { i32, u32, u8, f64, i64 } = arrays(o.shared === true);
+  const { i32, u32, u16, u8, f64, i64 } = arrays(o.shared === true);
   const { slotOfRow, slots } = grouping;
   const sizes = new Uint32Array(slots);
   for (let i = 0; i < n; i++) sizes[slotOfRow[i]!]!++;
@@ -109,7 +109,7 @@ export function packRateRows(rows: readonly RateRow[], grouping: RowGrouping = g
       secRate.push(sec.ratePerMinute);
     }
   }
-  const text = new Uint16Array(o.shared === true ? new SharedArrayBuffer(chars * 2) : new ArrayBuffer(chars * 2));
+  const text = u16(chars);
   const textStart = u32(slots + n + 1);
   let at = 0;
   const put = (t: string, slot: number): void => {
@@ -136,10 +136,10 @@ export interface PackOptions {
 
 type Alloc<T> = (n: number) => T;
 
-function arrays(shared: boolean): { i32: Alloc<Int32Array>; u32: Alloc<Uint32Array>; u8: Alloc<Uint8Array>; f64: Alloc<Float64Array>; i64: Alloc<BigInt64Array> } {
+function arrays(shared: boolean): { i32: Alloc<Int32Array>; u32: Alloc<Uint32Array>; u16: Alloc<Uint16Array>; u8: Alloc<Uint8Array>; f64: Alloc<Float64Array>; i64: Alloc<BigInt64Array> } {
   const buf = (bytes: number): ArrayBuffer => (shared ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes)) as ArrayBuffer;
   return {
-    i32: (n) => new Int32Array(buf(n * 4)), u32: (n) => new Uint32Array(buf(n * 4)), u8: (n) => new Uint8Array(buf(n)),
+    i32: (n) => new Int32Array(buf(n * 4)), u32: (n) => new Uint32Array(buf(n * 4)), u16: (n) => new Uint16Array(buf(n * 2)), u8: (n) => new Uint8Array(buf(n)),
     f64: (n) => new Float64Array(buf(n * 8)), i64: (n) => new BigInt64Array(buf(n * 8)),
   };
 }
@@ -178,13 +178,18 @@ function prefixHashTable(text: Uint16Array, textStart: Uint32Array, slots: numbe
 
 /** The slot of exactly `prefix`, or -1. */
 export function packedSlotOf(p: PackedRates, prefix: string): number {
-  const mask = p.hashTable.length - 1;
   let h = FNV_SEED;
   for (let c = 0; c < prefix.length; c++) h = fnvStep(h, prefix.charCodeAt(c));
+  return probe(p, h, prefix, prefix.length);
+}
+
+/** The slot whose prefix is number[0, len), given that text's hash `h`; -1 when there is none. */
+function probe(p: PackedRates, h: number, number: string, len: number): number {
+  const mask = p.hashTable.length - 1;
   for (let i = h & mask; ; i = (i + 1) & mask) {
     const s = p.hashTable[i]!;
     if (s === -1) return -1;
-    if (sameText(p, s, prefix, prefix.length)) return s;
+    if (sameText(p, s, number, len)) return s;
   }
 }
 
@@ -292,7 +297,7 @@ export function editPacked(base: PackedRates, put: readonly RateRow[], remove: r
   let count = base.count - [...runs.entries()].reduce((n, [s, r]) => n + (base.slotStart[s + 1]! - base.slotStart[s]!) - r.length, 0);
   for (const a of appended) count += a.run.length;
 
-  const { i32, u32, u8, f64, i64 } = arrays(o.shared === true);
+  const { i32, u32, u16, u8, f64, i64 } = arrays(o.shared === true);
   const { rate, connectionFee, firstPeriod, nextPeriod, effectiveFrom, flags } = rowColumns(count, { i32, u8, f64, i64 });
   const slotStart = u32(slots + 1);
   // text: every slot's prefix, then every row's area name
@@ -311,7 +316,7 @@ export function editPacked(base: PackedRates, put: readonly RateRow[], remove: r
     const a = rowA[g]!;
     chars += a >= 0 ? base.textStart[base.slots + rowB[g]!]! - base.textStart[base.slots + a]! : newRows[~a]!.areaName.length;
   }
-  const text = new Uint16Array(o.shared === true ? new SharedArrayBuffer(chars * 2) : new ArrayBuffer(chars * 2));
+  const text = u16(chars);
   const textStart = u32(slots + count + 1);
   let at = 0;
   /** Copies base texts [k0, k1) to text at `at`, their ends to textStart from `to` + 1. */
@@ -426,20 +431,13 @@ export class PackedPrefixIndex {
   /** Every slot whose prefix starts `number`, longest first; `value` is the slot. */
   lookup(number: string): Array<{ value: number; length: number }> {
     const p = this.#p;
-    const mask = p.hashTable.length - 1;
     const out: Array<{ value: number; length: number }> = [];
     const max = Math.min(number.length, p.maxPrefixLength);
     let h = FNV_SEED;
     for (let len = 1; len <= max; len++) {
       h = fnvStep(h, number.charCodeAt(len - 1));
-      for (let i = h & mask; ; i = (i + 1) & mask) {
-        const s = p.hashTable[i]!;
-        if (s === -1) break;
-        if (sameText(p, s, number, len)) {
-          out.push({ value: s, length: len });
-          break;
-        }
-      }
+      const s = probe(p, h, number, len);
+      if (s >= 0) out.push({ value: s, length: len });
     }
     return out.reverse();
   }
@@ -493,15 +491,7 @@ function textAt(p: PackedRates, k: number): string {
 function sectionsOf(p: PackedRates, i: number): RateSection[] {
   const rows = p.sectionRow;
   if (rows.length === 0) return [];
-  // binary search for the first section of row i (sections are grouped in row order)
-  let lo = 0;
-  let hi = rows.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (rows[mid]! < i) lo = mid + 1;
-    else hi = mid;
-  }
   const out: RateSection[] = [];
-  for (let k = lo; k < rows.length && rows[k] === i; k++) out.push({ afterSeconds: p.sectionAfter[k]!, ratePerMinute: p.sectionRate[k]! });
+  for (let k = firstSectionOf(p, i); k < rows.length && rows[k] === i; k++) out.push({ afterSeconds: p.sectionAfter[k]!, ratePerMinute: p.sectionRate[k]! });
   return out;
 }
