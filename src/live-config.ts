@@ -239,9 +239,8 @@ export class LiveConfig {
   }
 
   /** Restart-only parameters whose wanted value differs from the one in force. */
-  pendingParams(): PendingChange[] {
-    const wanted = this.#wanted();
-    return PARAM_DEFS.filter((d) => d.restart && !same(d, wanted.get(d.name), this.#params.get(d.name)))
+  pendingParams(wanted: ParamSet = this.#wanted()): PendingChange[] {
+    return PARAM_DEFS.filter((d) => this.#pendingName(d, wanted, this.#params))
       .map((d) => ({ name: d.name, from: formatParam(d, this.#params.get(d.name)), to: formatParam(d, wanted.get(d.name)), why: d.restart! }));
   }
 
@@ -264,8 +263,8 @@ export class LiveConfig {
     const merged: Record<string, unknown> = { ...prev };
     for (const f of SERVER_SPEC.fields) {
       if (!SERVER_LIVE.has(f.key)) continue;
-      const a = (prev as unknown as Record<string, unknown>)[f.key];
-      const b = (next as unknown as Record<string, unknown>)[f.key];
+      const a = fieldOf(prev, f.key);
+      const b = fieldOf(next, f.key);
       if (JSON.stringify(a) === JSON.stringify(b)) continue;
       applied.push({ name: f.key, from: showField(a), to: showField(b) });
       if (b === undefined) delete merged[f.key];
@@ -288,8 +287,8 @@ export class LiveConfig {
     const out: PendingChange[] = [];
     for (const f of SERVER_SPEC.fields) {
       if (SERVER_LIVE.has(f.key)) continue;
-      const a = (this.#server as unknown as Record<string, unknown>)[f.key];
-      const b = (this.#serverWanted as unknown as Record<string, unknown>)[f.key];
+      const a = fieldOf(this.#server, f.key);
+      const b = fieldOf(this.#serverWanted, f.key);
       if (JSON.stringify(a) !== JSON.stringify(b)) out.push({ name: f.key, from: showField(a), to: showField(b), why: SERVER_WHY[f.key] ?? 'read at start' });
     }
     return out;
@@ -298,8 +297,8 @@ export class LiveConfig {
   /** Every server.yaml field in force, live or restart-only, with a value pending a restart. */
   serverStates(): ServerFieldState[] {
     return SERVER_SPEC.fields.map((f) => {
-      const value = (this.#server as unknown as Record<string, unknown>)[f.key];
-      const wanted = (this.#serverWanted as unknown as Record<string, unknown>)[f.key];
+      const value = fieldOf(this.#server, f.key);
+      const wanted = fieldOf(this.#serverWanted, f.key);
       const s: ServerFieldState = { name: f.key, value: f.key === 'logLevel' ? value ?? logger.level : value, applies: SERVER_LIVE.has(f.key) ? 'live' : 'restart' };
       return JSON.stringify(value) === JSON.stringify(wanted) ? s : { ...s, pending: wanted };
     });
@@ -380,7 +379,7 @@ export class LiveConfig {
     // (a value can stay the same and still move between file and API, e.g. an override of the file's own value).
     for (const d of PARAM_DEFS) if (!this.#pendingName(d, wanted, next)) this.#sources.set(d.name, this.#wantedSource(d.name));
     const qualityWindows = applied.length > 0 || force ? this.#install(next, force ? null : prev) : [];
-    return { source, applied, pendingRestart: this.pendingParams(), overridden, qualityWindows };
+    return { source, applied, pendingRestart: this.pendingParams(wanted), overridden, qualityWindows };
   }
 
   #pendingName(d: ParamDef, wanted: ParamSet, inForce: ParamSet): boolean {
@@ -444,6 +443,10 @@ export class LiveConfig {
 
 function same(def: ParamDef, a: ParamValue, b: ParamValue): boolean {
   return formatParam(def, a) === formatParam(def, b);
+}
+
+function fieldOf(cfg: ServerConfig, key: string): unknown {
+  return (cfg as unknown as Record<string, unknown>)[key];
 }
 
 function showField(v: unknown): string {
