@@ -100,14 +100,32 @@ const POOL_EDIT_ROWS = 5_000;
  */
 export async function packDecks(decks: readonly { readonly name: string; readonly csv: Uint8Array }[], maxErrors = 5): Promise<Array<{ readonly name: string; readonly outcome: RateDeckOutcome }>> {
   if (decks.length === 0) return [];
-  const pool = new Piscina({ filename: WORKER_URL.href, minThreads: 0, maxThreads: 1 });
-  try {
+  return withOwnPool(async (pool) => {
     const out: Array<{ name: string; outcome: RateDeckOutcome }> = [];
     for (const d of decks) out.push({ name: d.name, outcome: await pool.run({ kind: 'parse', csv: d.csv, maxErrors } satisfies ParseTask) as RateDeckOutcome });
     return out;
+  });
+}
+
+/** A worker pool of one thread for one job, destroyed after it. */
+async function withOwnPool<T>(fn: (pool: Piscina) => Promise<T>): Promise<T> {
+  const pool = new Piscina({ filename: WORKER_URL.href, minThreads: 0, maxThreads: 1 });
+  try {
+    return await fn(pool);
   } finally {
     await pool.destroy();
   }
+}
+
+/**
+ * Waits for both (a worker and the store talk through ports: neither may be left running when the
+ * other fails), then throws the first failure, else gives both values.
+ */
+async function both<A, B>(a: Promise<A>, b: Promise<B>): Promise<[A, B]> {
+  const [x, y] = await Promise.allSettled([a, b]);
+  if (x.status === 'rejected') throw x.reason;
+  if (y.status === 'rejected') throw y.reason;
+  return [x.value, y.value];
 }
 
 /**
@@ -242,14 +260,9 @@ export class RateImporter {
     const reading = this.#store.readRates(port1);
     // A pool of its own: this task waits for the writer thread, which may be waiting for a deck
     // task queued in the shared pool behind it.
-    const pool = new Piscina({ filename: WORKER_URL.href, minThreads: 0, maxThreads: 1 });
-    const packing = pool.run({ kind: 'load', port: port2 } satisfies LoadTask, { transferList: [port2] as never }) as Promise<LoadedGroup[]>;
-    const [r, p] = await Promise.allSettled([reading, packing]);
-    await pool.destroy();
-    if (r.status === 'rejected') throw r.reason;
-    if (p.status === 'rejected') throw p.reason;
+    const [, groups] = await withOwnPool((pool) => both(reading, pool.run({ kind: 'load', port: port2 } satisfies LoadTask, { transferList: [port2] as never }) as Promise<LoadedGroup[]>));
     const loaded: string[] = [];
-    for (const g of p.value) {
+    for (const g of groups) {
       if ('error' in g) {
         log.error({ err: g.error, group: g.name }, 'stored rate group refused; the config folder\'s deck (if any) stays');
         continue;
@@ -274,10 +287,8 @@ export class RateImporter {
     const { port1, port2 } = new MessageChannel();
     const storing = this.#store.replaceRates(group, port2);
     const dumping = this.#poolFor().run({ kind: 'dump', packed, store: port1 } satisfies DumpTask, { transferList: [port1] as never });
-    const [d, st] = await Promise.allSettled([dumping, storing]);
-    if (d.status === 'rejected') throw d.reason;
-    if (st.status === 'rejected') throw st.reason;
-    if (!st.value) throw RatesErrors.failed(`rate group ${group} could not be stored`);
+    const [, stored] = await both(dumping, storing);
+    if (!stored) throw RatesErrors.failed(`rate group ${group} could not be stored`);
   }
 
   async #run(group: string, csv: Uint8Array, mode: ImportMode, set: (p: Partial<ImportStatus>) => void): Promise<void> {
@@ -316,17 +327,16 @@ export class RateImporter {
       progress.port1.close();
     });
     storing.catch(() => stored.port1.close());
-    const [w, st] = await Promise.allSettled([working, storing]);
+    const done = both(working, storing);
+    await done.then(() => undefined, () => undefined);
     await progressed;
     progress.port1.close();
-    if (w.status === 'rejected') throw w.reason;
-    if (st.status === 'rejected') throw st.reason;
-    const o = w.value;
+    const [o, committed] = await done;
     if (!o.ok) {
       set({ phase: 'refused', errors: o.errors, rowsStored: 0 });
       return;
     }
-    if (!st.value) throw RatesErrors.failed('the store rolled the import back');
+    if (!committed) throw RatesErrors.failed('the store rolled the import back');
     log.info({ group, mode, rows: o.packed.count, totalMs: Math.round(monotonicMs() - t), workerMs: Math.round(o.ms) }, 'rate deck stored');
     set({ phase: 'swapping', rowsRead: o.deckRows, rowsTotal: o.packed.count, rowsStored: o.packed.count, workerMs: o.ms });
     // The swap: one Map assignment. Calls authorized before keep their row; new calls see the new table.
