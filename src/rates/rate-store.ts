@@ -8,25 +8,13 @@ import type { Writable } from 'node:stream';
 import { once } from 'node:events';
 import { sql } from 'kysely';
 import { stringify } from 'csv-stringify';
-import {
-  CALL_TYPES, RATE_DECK_COLUMNS, rateDeckRecord, type CallType, type RateRow, type RateSection,
-} from '../billing/index.js';
-import type { Store } from '../store/index.js';
+import { RATE_DECK_COLUMNS, rateDeckRecord, type RateRow } from '../billing/index.js';
+import { rateTupleOf, type Store } from '../store/index.js';
+import { rowFromTuple } from './tuple.js';
 
 /** A stored row back as a RateRow. */
 export function rowFromStore(r: Record<string, unknown>): RateRow {
-  let callType: CallType = 'international';
-  let sections: RateSection[] = [];
-  if (r.extra) {
-    const x = JSON.parse(String(r.extra)) as { callType?: string; sections?: Array<[number, string]> };
-    if (x.callType && (CALL_TYPES as readonly string[]).includes(x.callType)) callType = x.callType as CallType;
-    sections = (x.sections ?? []).map(([afterSeconds, rate]) => ({ afterSeconds: Number(afterSeconds), ratePerMinute: BigInt(rate) }));
-  }
-  return {
-    prefix: String(r.prefix), areaName: String(r.area_name), callType, ratePerMinute: BigInt(r.rate as bigint), firstPeriod: Number(r.first_period),
-    nextPeriod: Number(r.next_period), connectionFee: BigInt(r.connection_fee as bigint), sections, effectiveFrom: Number(r.effective_time),
-    locked: Number(r.locked) !== 0,
-  };
+  return rowFromTuple(rateTupleOf(r));
 }
 
 /** The rate group names in the store, sorted. */

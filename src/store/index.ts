@@ -11,3 +11,4 @@ export { StoreErrors } from './errors.js';
 export type { StoredNetwork, StoredRate, StoredDialPlan, StoredPhone, NetworkChange } from './network.js';
 export { resolveStoreUrl } from './url.js';
 export type { RateTuple, RateRowsMessage, RateProgressMessage } from './rates.js';
+export { rateTupleOf } from './rates.js';

@@ -71,6 +71,14 @@ function byPrefixThenTime(a: RateTuple, b: RateTuple): number {
   return a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : a[6] - b[6];
 }
 
+/** A `rates` row as read from either back end, as its RateTuple (money as integer strings). */
+export function rateTupleOf(r: Record<string, unknown>): RateTuple {
+  return [
+    String(r.prefix), String(r.area_name), String(r.rate), String(r.connection_fee), Number(r.first_period), Number(r.next_period),
+    Number(r.effective_time), Number(r.locked), r.extra === null || r.extra === undefined ? null : String(r.extra),
+  ];
+}
+
 /** Creates an empty group; false when it exists already. */
 export async function createRateGroup(db: Kysely<any>, name: string): Promise<boolean> {
   const had = await db.selectFrom('rate_groups').select('name').where('name', '=', name).executeTakeFirst();
@@ -117,8 +125,7 @@ export async function replaceRates(db: Kysely<any>, kind: StoreKind, group: stri
     await db.transaction().execute(async (tx) => {
       // A write first: on SQLite it takes the write lock before this transaction has read anything.
       await tx.deleteFrom('rates').where('rate_group', '=', group).execute();
-      const had = await tx.selectFrom('rate_groups').select('name').where('name', '=', group).executeTakeFirst();
-      if (!had) await tx.insertInto('rate_groups').values({ name: group }).execute();
+      await createRateGroup(tx, group);
       let stored = 0;
       let pending: RateTuple[] = [];
       const flush = async () => {
@@ -213,10 +220,7 @@ export async function readRates(db: Kysely<any>, port: MessagePort, batch = 5000
     for (;;) {
       const rows = await db.selectFrom('rates').selectAll().where('id', '>', last).orderBy('id').limit(batch).execute();
       if (rows.length === 0) break;
-      const out = rows.map((r) => [
-        String(r.rate_group), String(r.prefix), String(r.area_name), String(r.rate), String(r.connection_fee), Number(r.first_period),
-        Number(r.next_period), Number(r.effective_time), Number(r.locked), r.extra === null || r.extra === undefined ? null : String(r.extra),
-      ]);
+      const out = rows.map((r) => [String(r.rate_group), ...rateTupleOf(r)]);
       port.postMessage({ rows: JSON.stringify(out) } satisfies RateRowsMessage);
       n += rows.length;
       last = rows[rows.length - 1]!.id;
